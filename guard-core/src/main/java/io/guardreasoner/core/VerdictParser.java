@@ -1,0 +1,231 @@
+package io.guardreasoner.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns GuardReasoner's generated text into a {@link Verdict}.
+ *
+ * <p>A pure function: no state, no I/O, and no exception for any input. Each label comes from the first source
+ * that has it:
+ * <ol>
+ *   <li>the final answer block, i.e. the fields under the LAST {@code Answers:} header (so a fake block earlier in
+ *       the text never wins);</li>
+ *   <li>the last valid {@code Field: label} of that field anywhere in the text (outputs with per-task answer
+ *       blocks, or a final block of {@code None}s);</li>
+ *   <li>the task's own {@code ## Conclusion} sentence (text cut after Task 1, as the input rail's early stop
+ *       produces).</li>
+ * </ol>
+ */
+public final class VerdictParser {
+
+    private static final VerdictParser STANDARD = new VerdictParser();
+
+    private static final Pattern ANSWERS_HEADER =
+            Pattern.compile("^[\\s#*>_]*(?:final\\s+)?answers?\\s*[:：]?[\\s*_]*(.*)$", Pattern.CASE_INSENSITIVE);
+    private static final Pattern FIELD_LINE =
+            Pattern.compile("^[\\s#*>_\\-]*(request|completion|response)[\\s*_]*[:：][\\s*_]*(.*)$",
+                    Pattern.CASE_INSENSITIVE);
+    private static final Pattern LEADING_LABEL =
+            Pattern.compile("^[\\s*_\"'`\\[(]*(unharmful|harmful|refusal|compliance|none)\\b",
+                    Pattern.CASE_INSENSITIVE);
+    private static final Pattern FIELD_ANYWHERE =
+            Pattern.compile("\\b(request|completion|response)[ \\t*_]*[:：]\\s*[*_\"'`]*"
+                    + "(unharmful|harmful|refusal|compliance)\\b", Pattern.CASE_INSENSITIVE);
+    private static final Pattern TASK_HEADER =
+            Pattern.compile("^\\s*#{1,2}\\s*task\\s*([123])\\b.*$", Pattern.CASE_INSENSITIVE);
+    private static final Pattern CONCLUSION_HEADER =
+            Pattern.compile("^\\s*#+\\s*conclusion\\b[\\s*:：]*(.*)$", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SECTION_END = Pattern.compile("^\\s*(#|---|answers?\\s*[:：])",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern HARM_WORD = Pattern.compile("\\b(not\\s+)?(unharmful|harmful)\\b");
+    private static final Pattern COMPLIANCE_WORD = Pattern.compile("\\b(refusal|compliance)\\b");
+
+    /** The parser with the standard rules. */
+    public static VerdictParser standard() {
+        return STANDARD;
+    }
+
+    /** Parses one generated text. Null or empty text gives an empty, incomplete verdict. */
+    public Verdict parse(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return Verdict.empty(raw == null ? "" : raw);
+        }
+        String text = raw.indexOf('\r') >= 0 ? raw.replace("\r\n", "\n").replace('\r', '\n') : raw;
+        String[] lines = text.split("\n", -1);
+
+        FinalBlock block = readFinalBlock(lines);
+        Sections sections = readSections(lines);
+
+        Optional<Harm> request = block.request.flatMap(Harm::fromLabel)
+                .or(() -> lastFieldLabel(text, Field.REQUEST).flatMap(Harm::fromLabel))
+                .or(() -> harmConclusion(sections.conclusion[0]));
+        Optional<Compliance> completion = block.completion.flatMap(Compliance::fromLabel)
+                .or(() -> lastFieldLabel(text, Field.COMPLETION).flatMap(Compliance::fromLabel))
+                .or(() -> complianceConclusion(sections.conclusion[1]));
+        Optional<Harm> response = block.response.flatMap(Harm::fromLabel)
+                .or(() -> lastFieldLabel(text, Field.RESPONSE).flatMap(Harm::fromLabel))
+                .or(() -> harmConclusion(sections.conclusion[2]));
+
+        boolean complete = block.found && isLabelOrNone(block.request) && isLabelOrNone(block.completion)
+                && isLabelOrNone(block.response);
+        boolean consistent = agrees(harmConclusion(sections.conclusion[0]), request)
+                && agrees(complianceConclusion(sections.conclusion[1]), completion)
+                && agrees(harmConclusion(sections.conclusion[2]), response);
+
+        Verdict.Reasoning reasoning = new Verdict.Reasoning(sections.body[0], sections.body[1], sections.body[2]);
+        return new Verdict(request, completion, response, complete, consistent, reasoning, raw);
+    }
+
+    private enum Field { REQUEST, COMPLETION, RESPONSE }
+
+    /** The fields under the last answers header; each is the label word as written, or empty. */
+    private static final class FinalBlock {
+        boolean found;
+        Optional<String> request = Optional.empty();
+        Optional<String> completion = Optional.empty();
+        Optional<String> response = Optional.empty();
+
+        void put(String field, String label) {
+            switch (field.toLowerCase(Locale.ROOT)) {
+                case "request" -> request = request.or(() -> Optional.of(label));
+                case "completion" -> completion = completion.or(() -> Optional.of(label));
+                default -> response = response.or(() -> Optional.of(label));
+            }
+        }
+    }
+
+    private static FinalBlock readFinalBlock(String[] lines) {
+        FinalBlock block = new FinalBlock();
+        int header = -1;
+        String headerRest = "";
+        for (int i = lines.length - 1; i >= 0; i--) {
+            Matcher m = ANSWERS_HEADER.matcher(lines[i]);
+            if (lines[i].length() < 200 && m.matches()
+                    && (m.group(1).isBlank() || FIELD_LINE.matcher(m.group(1)).matches())) {
+                header = i;
+                headerRest = m.group(1);
+                break;
+            }
+        }
+        if (header < 0) {
+            return block;
+        }
+        block.found = true;
+        List<String> blockLines = new ArrayList<>();
+        if (!headerRest.isBlank()) blockLines.add(headerRest);
+        for (int i = header + 1; i < lines.length; i++) blockLines.add(lines[i]);
+
+        for (int i = 0; i < blockLines.size(); i++) {
+            String line = blockLines.get(i);
+            if (line.isBlank()) continue;
+            Matcher field = FIELD_LINE.matcher(line);
+            if (!field.matches()) break; // the block ends at the first line that is not a field
+            String value = field.group(2);
+            if (value.isBlank()) {
+                // A label on the next non-blank line: "Request:\nharmful".
+                int next = i + 1;
+                while (next < blockLines.size() && blockLines.get(next).isBlank()) next++;
+                if (next < blockLines.size() && !FIELD_LINE.matcher(blockLines.get(next)).matches()) {
+                    Matcher label = LEADING_LABEL.matcher(blockLines.get(next));
+                    if (label.find()) {
+                        block.put(field.group(1), label.group(1));
+                        i = next;
+                    }
+                }
+                continue;
+            }
+            Matcher label = LEADING_LABEL.matcher(value);
+            block.put(field.group(1), label.find() ? label.group(1) : value.trim());
+        }
+        return block;
+    }
+
+    private static Optional<String> lastFieldLabel(String text, Field wanted) {
+        Matcher m = FIELD_ANYWHERE.matcher(text);
+        String last = null;
+        while (m.find()) {
+            if (!m.group(1).equalsIgnoreCase(wanted.name())) continue;
+            String label = m.group(2).toLowerCase(Locale.ROOT);
+            boolean harmLabel = label.endsWith("harmful");
+            if ((wanted == Field.COMPLETION) != harmLabel) last = label;
+        }
+        return Optional.ofNullable(last);
+    }
+
+    /** Per-task reasoning bodies and conclusion sentences, indexed 0..2 for tasks 1..3. */
+    private record Sections(String[] body, String[] conclusion) { }
+
+    private static Sections readSections(String[] lines) {
+        String[] body = {"", "", ""};
+        String[] conclusion = {null, null, null};
+        int task = -1;
+        StringBuilder current = new StringBuilder();
+        for (int i = 0; i <= lines.length; i++) {
+            String line = i < lines.length ? lines[i] : null;
+            Matcher header = line == null ? null : TASK_HEADER.matcher(line);
+            boolean ends = line == null || header.matches()
+                    || (task >= 0 && SECTION_END.matcher(line).find() && !line.trim().startsWith("##"));
+            if (ends && task >= 0) {
+                if (body[task].isEmpty()) body[task] = current.toString().strip();
+                task = -1;
+            }
+            if (line == null) break;
+            if (header != null && header.matches()) {
+                task = Integer.parseInt(header.group(1)) - 1;
+                current.setLength(0);
+                continue;
+            }
+            if (task < 0) continue;
+            current.append(line).append('\n');
+            Matcher c = CONCLUSION_HEADER.matcher(line);
+            if (c.matches() && conclusion[task] == null) {
+                conclusion[task] = conclusionSentence(lines, i, c.group(1));
+            }
+        }
+        return new Sections(body, conclusion);
+    }
+
+    private static String conclusionSentence(String[] lines, int headerLine, String sameLine) {
+        if (!sameLine.isBlank()) return sameLine;
+        for (int i = headerLine + 1; i < lines.length && i <= headerLine + 3; i++) {
+            if (lines[i].isBlank()) continue;
+            return lines[i].trim().startsWith("#") ? null : lines[i];
+        }
+        return null;
+    }
+
+    private static Optional<Harm> harmConclusion(String sentence) {
+        if (sentence == null) return Optional.empty();
+        String s = sentence.toLowerCase(Locale.ROOT);
+        if (s.contains("neither")) return Optional.empty();
+        Matcher m = HARM_WORD.matcher(s);
+        if (!m.find()) return Optional.empty();
+        Harm harm = Harm.fromLabel(m.group(2)).orElseThrow();
+        if (m.group(1) != null) harm = harm == Harm.HARMFUL ? Harm.UNHARMFUL : Harm.HARMFUL;
+        return Optional.of(harm);
+    }
+
+    private static Optional<Compliance> complianceConclusion(String sentence) {
+        if (sentence == null) return Optional.empty();
+        String s = sentence.toLowerCase(Locale.ROOT);
+        if (s.contains("neither") || s.contains(" not a ") || s.contains(" not ")) return Optional.empty();
+        Matcher m = COMPLIANCE_WORD.matcher(s);
+        return m.find() ? Compliance.fromLabel(m.group(1)) : Optional.empty();
+    }
+
+    private static boolean isLabelOrNone(Optional<String> value) {
+        return value.map(v -> {
+            String s = v.toLowerCase(Locale.ROOT);
+            return s.equals("none") || Harm.fromLabel(s).isPresent() || Compliance.fromLabel(s).isPresent();
+        }).orElse(false);
+    }
+
+    private static <T> boolean agrees(Optional<T> conclusion, Optional<T> label) {
+        return conclusion.isEmpty() || label.isEmpty() || conclusion.equals(label);
+    }
+}
