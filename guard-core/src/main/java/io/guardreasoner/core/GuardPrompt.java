@@ -11,8 +11,10 @@ import java.util.Objects;
  * evaluation layout, which has one more {@code "\n"} after the instruction.
  *
  * <p>Before the texts go in, they are made safe to embed: unpaired UTF-16 surrogates become U+FFFD, control
- * characters other than tab and newline are removed, and a text longer than {@link #maxCharsPerSide()} keeps its
- * head and tail around a marker saying how much was cut.
+ * characters other than tab and newline are removed, a line that starts with the template's own markers
+ * ({@code Human user:} or {@code AI assistant:}) gets a space before its colon so that no side can pose as the
+ * other, and a text longer than {@link #maxCharsPerSide()} keeps its head and tail around a marker saying how much
+ * was cut.
  */
 public final class GuardPrompt {
 
@@ -124,7 +126,7 @@ public final class GuardPrompt {
      * the tail.
      */
     public String clean(String text) {
-        String sanitized = sanitize(text);
+        String sanitized = neutralizeMarkers(sanitize(text));
         if (sanitized.length() <= maxCharsPerSide) return sanitized;
         int keep = maxCharsPerSide - MARKER_ROOM;
         int head = safeSplit(sanitized, keep * 2 / 3);
@@ -137,6 +139,15 @@ public final class GuardPrompt {
         // Never split a surrogate pair.
         return index > 0 && index < s.length() && Character.isLowSurrogate(s.charAt(index)) ? index - 1 : index;
     }
+
+    /** Keeps a side from imitating the template: "AI assistant:" at a line start becomes "AI assistant :". */
+    static String neutralizeMarkers(String text) {
+        if (!text.contains("Human user:") && !text.contains("AI assistant:")) return text;
+        return MARKER_AT_LINE_START.matcher(text).replaceAll("$1$2$3 :");
+    }
+
+    private static final java.util.regex.Pattern MARKER_AT_LINE_START =
+            java.util.regex.Pattern.compile("(^|\\n)([ \\t]*)(Human user|AI assistant):");
 
     static String sanitize(String text) {
         StringBuilder out = null;
