@@ -57,7 +57,10 @@ public final class JlamaBackend implements GuardBackend {
     public enum Quantization {
         /** Weights as stored (BF16/F32), activations in the working type. Slowest. */
         NONE,
-        /** Jlama quantizes some matrices to Q4 at every load (Jlama 0.8.4 covers only part of each layer). */
+        /**
+         * Jlama quantizes to Q4 at every load, with float activations; Jlama 0.8.4 leaves part of each layer
+         * unquantized. The naive configuration, for comparison.
+         */
         RUNTIME_Q4,
         /** All matrices are quantized to Q4 once into the cache folder and loaded from there; 8-bit activations. */
         PRE_QUANTIZED_Q4
@@ -115,8 +118,9 @@ public final class JlamaBackend implements GuardBackend {
                 workingQuant = DType.I8;
             }
             case RUNTIME_Q4 -> {
+                // Jlama leaves the sparse-loaded matrices unquantized, and its kernels have no I8 x BF16 path.
                 runtimeQuant = Optional.of(DType.Q4);
-                workingQuant = DType.I8;
+                workingQuant = DType.F32;
             }
             case NONE -> workingQuant = storedType.equals("Q4") ? DType.I8 : DType.F32;
         }
