@@ -31,10 +31,12 @@ class JlamaModelLoadingTest {
         assertThat(dir.resolve("model.safetensors.index.json")).exists();
         assertThat(dir.resolve("model-00003-of-00003.safetensors")).exists();
 
-        try (JlamaBackend b = local(dir).quantization(JlamaBackend.Quantization.NONE).build()) {
-            Generation g = b.generate("Hello there", GenerationOptions.maxTokens(5));
-            assertThat(g.generatedTokens()).hasValue(5);
-            assertThat(b.loadedDir()).isEqualTo(dir);
+        try (JlamaBackend asStored = local(dir).quantization(JlamaBackend.Quantization.NONE).build();
+             JlamaBackend preQuantized = local(dir).build()) {
+            assertThat(asStored.loadedDir()).isEqualTo(dir);
+            assertThat(asStored.generate("Hello there", GenerationOptions.maxTokens(5)).generatedTokens()).hasValue(5);
+            assertThat(preQuantized.loadedDir()).isNotEqualTo(dir);
+            assertThat(preQuantized.generate("Hello there", GenerationOptions.maxTokens(5)).generatedTokens()).hasValue(5);
         }
     }
 
@@ -63,6 +65,7 @@ class JlamaModelLoadingTest {
         String first;
         try (JlamaBackend b = local(dir).build()) {
             assertThat(b.quantization()).isEqualTo(JlamaBackend.Quantization.PRE_QUANTIZED_Q4);
+            assertThat(b.activationType()).isEqualTo("I8");
             quantized = b.loadedDir();
             first = b.generate("Hello there", GenerationOptions.maxTokens(4)).text();
         }
