@@ -433,6 +433,16 @@ public final class JlamaBackend implements GuardBackend {
         return activationType;
     }
 
+    /** Tokens of {@link Builder#reusablePrefix} whose KV state is cached; 0 until a prompt starting with it arrives. */
+    public int cachedPrefixTokens() {
+        lock.lock();
+        try {
+            return prefixIds == null ? 0 : prefixIds.length;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Whether the output projection runs with 8-bit activations (see {@link Builder#quantizedLogits}). */
     public boolean quantizedLogits() {
         return logitsHead != null;
