@@ -107,7 +107,9 @@ final class Q4PreQuantizer {
             long done = 0;
             int lastReported = -1;
             long lastLog = System.nanoTime();
-            for (Map.Entry<String, TensorInfo> e : infos.entrySet()) {
+            List<Map.Entry<String, TensorInfo>> ordered = new java.util.ArrayList<>(infos.entrySet());
+            ordered.sort(Map.Entry.comparingByKey(Q4PreQuantizer::compareNatural)); // layer 2 before layer 10
+            for (Map.Entry<String, TensorInfo> e : ordered) {
                 String name = e.getKey();
                 TensorInfo info = e.getValue();
                 AbstractTensor stored = weights.load(name);
@@ -150,6 +152,29 @@ final class Q4PreQuantizer {
         if (info.shape.length != 2 || info.shape[0] == 1) return false;
         return info.shape[info.shape.length - 1] % Q4ByteBufferTensor.BLOCK_SIZE == 0
                 && (info.dType == DType.F32 || info.dType == DType.BF16 || info.dType == DType.F16);
+    }
+
+    /** Compares names with embedded numbers by value, so progress reads layer by layer. */
+    static int compareNatural(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            char x = a.charAt(i);
+            char y = b.charAt(j);
+            if (Character.isDigit(x) && Character.isDigit(y)) {
+                int si = i;
+                int sj = j;
+                while (i < a.length() && Character.isDigit(a.charAt(i))) i++;
+                while (j < b.length() && Character.isDigit(b.charAt(j))) j++;
+                int c = new java.math.BigInteger(a.substring(si, i)).compareTo(new java.math.BigInteger(b.substring(sj, j)));
+                if (c != 0) return c;
+            } else {
+                if (x != y) return Character.compare(x, y);
+                i++;
+                j++;
+            }
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
     }
 
     static void deleteQuietly(Path dir) {

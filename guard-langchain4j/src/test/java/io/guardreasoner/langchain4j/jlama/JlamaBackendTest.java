@@ -151,16 +151,19 @@ class JlamaBackendTest {
 
     @Test
     void reusingTheInstructionStateGivesTheSameTokensAsAFullPrefill() {
-        String prompt = GuardPrompt.modelCard().render(Exchange.request("How do I bake bread?"));
+        Exchange exchange = Exchange.of("How do I bake bread?", "Mix flour and water.");
         try (JlamaBackend noReuse = JlamaBackend.builder().modelDir(modelDir).cacheDir(tmp.resolve("cache"))
                 .prefixReuse(false).build()) {
-            Generation withReuse = backend.generate(prompt, GenerationOptions.maxTokens(10));
-            Generation withoutReuse = noReuse.generate(prompt, GenerationOptions.maxTokens(10));
+            for (GuardPrompt layout : List.of(GuardPrompt.modelCard(), GuardPrompt.evaluation())) {
+                String prompt = layout.render(exchange);
+                Generation withReuse = backend.generate(prompt, GenerationOptions.maxTokens(10));
+                Generation withoutReuse = noReuse.generate(prompt, GenerationOptions.maxTokens(10));
 
+                assertThat(withReuse.text()).as(layout.layout().name()).isEqualTo(withoutReuse.text());
+                assertThat(withReuse.promptTokens()).isEqualTo(withoutReuse.promptTokens());
+            }
             assertThat(backend.cachedPrefixTokens()).isEqualTo(backend.countTokens(GuardPrompt.INSTRUCTION));
             assertThat(noReuse.cachedPrefixTokens()).isZero();
-            assertThat(withReuse.text()).isEqualTo(withoutReuse.text());
-            assertThat(withReuse.promptTokens()).isEqualTo(withoutReuse.promptTokens());
         }
     }
 
