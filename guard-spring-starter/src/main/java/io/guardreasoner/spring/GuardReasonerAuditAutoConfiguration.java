@@ -9,7 +9,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 
 /** The SLF4J audit log: one structured line per assessment, texts hashed unless configured otherwise. */
-@AutoConfiguration(afterName = "io.guardreasoner.spring.GuardReasonerBackendAutoConfiguration")
+@AutoConfiguration(after = GuardReasonerBackendAutoConfiguration.class)
 @ConditionalOnProperty(prefix = GuardReasonerProperties.PREFIX, name = {"enabled", "audit.enabled"}, matchIfMissing = true)
 @ConditionalOnBean(GuardBackend.class)
 @EnableConfigurationProperties(GuardReasonerProperties.class)

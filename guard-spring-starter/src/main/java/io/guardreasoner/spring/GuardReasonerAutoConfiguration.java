@@ -12,7 +12,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 
 /** The {@link Guard}: backend, policy, cache, timeout and every {@link AssessmentListener} bean, from properties. */
-@AutoConfiguration(afterName = "io.guardreasoner.spring.GuardReasonerBackendAutoConfiguration")
+@AutoConfiguration(after = GuardReasonerBackendAutoConfiguration.class)
 @ConditionalOnProperty(prefix = GuardReasonerProperties.PREFIX, name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(GuardReasonerProperties.class)
 public class GuardReasonerAutoConfiguration {

@@ -11,7 +11,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 
 /** The {@code guardReasoner} Actuator health contributor, when Actuator is on the class path. */
-@AutoConfiguration(afterName = "io.guardreasoner.spring.GuardReasonerBackendAutoConfiguration")
+@AutoConfiguration(after = GuardReasonerBackendAutoConfiguration.class)
 @ConditionalOnClass({HealthIndicator.class, ConditionalOnEnabledHealthIndicator.class})
 @ConditionalOnBean(GuardBackend.class)
 @ConditionalOnProperty(prefix = GuardReasonerProperties.PREFIX, name = "enabled", matchIfMissing = true)

@@ -14,8 +14,8 @@ import org.springframework.context.annotation.Bean;
 
 /** Micrometer meters for every assessment, when the application has a {@link MeterRegistry}. */
 @AutoConfiguration(
+        after = GuardReasonerBackendAutoConfiguration.class,
         afterName = {
-                "io.guardreasoner.spring.GuardReasonerBackendAutoConfiguration",
                 "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
                 "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
                 "org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration"})
