@@ -115,7 +115,7 @@ public record GuardReasonerProperties(
      */
     public record Localai(
             @DefaultValue List<String> baseUrls,
-            @DefaultValue("guardreasoner") String modelName,
+            @DefaultValue("guardreasoner-3b") String modelName,
             @DefaultValue("60s") Duration timeout) {
 
         public Localai {
