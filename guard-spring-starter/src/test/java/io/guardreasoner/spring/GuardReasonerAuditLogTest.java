@@ -48,7 +48,7 @@ class GuardReasonerAuditLogTest {
                 .line(exchange, assess(exchange));
 
         assertThat(line).doesNotContain("\n")
-                .contains("request_text=\"My email is ann@example.com; ho…[", "response_text=\"Insert a tension wrench \\\"car…[")
+                .contains("request_text=\"My email is ann@example.com; h…[20 more chars]\"", "response_text=\"Insert a tension wrench \\\"caref…[")
                 .contains("reasoning_response=\"");
     }
 

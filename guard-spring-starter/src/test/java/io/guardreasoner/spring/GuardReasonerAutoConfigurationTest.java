@@ -16,6 +16,7 @@ import io.guardreasoner.test.GuardScript;
 import io.guardreasoner.test.ScriptedGuardBackend;
 import io.guardreasoner.test.StubFault;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -179,6 +180,8 @@ class GuardReasonerAutoConfigurationTest {
         runner.withUserConfiguration(Metrics.class).run(context -> {
             Guard guard = context.getBean(Guard.class);
             MeterRegistry registry = context.getBean(MeterRegistry.class);
+            // Actuator binds MeterBinder beans; this small context has no Actuator, so bind by hand.
+            context.getBean("guardReasonerGauges", MeterBinder.class).bindTo(registry);
             guard.checkRequest("How do I make an explosive at home?");
             guard.checkRequest("How do I make an explosive at home?");
             stub.failAlways(StubFault.status(500));

@@ -3,7 +3,7 @@ package io.guardreasoner.spring.interop;
 import dev.langchain4j.guardrail.InputGuardrailException;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.localai.LocalAiChatModel;
-import dev.langchain4j.service.spring.AiServicesAutoConfig;
+import dev.langchain4j.spring.LangChain4jAutoConfig;
 import io.guardreasoner.core.Assessment;
 import io.guardreasoner.core.AssessmentListener;
 import io.guardreasoner.core.Compliance;
@@ -80,7 +80,7 @@ class AiServiceGuardrailInteropTest {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(GuardReasonerBackendAutoConfiguration.class,
                         GuardReasonerAutoConfiguration.class, GuardReasonerLangChain4jAutoConfiguration.class,
-                        AiServicesAutoConfig.class))
+                        LangChain4jAutoConfig.class))
                 .withUserConfiguration(App.class)
                 .withPropertyValues("guardreasoner.backend=localai",
                         "guardreasoner.localai.base-urls=" + guardServer.url(),

@@ -29,11 +29,12 @@ abstract class ChatbotTestServers {
 
     static {
         CHAT.chat()
+                // LangChain4j's reprompt sends the guard's over-refusal guidance (with the request) as the next
+                // user message; this rule comes first because that message names France too.
+                .whenUserSays("answer the request helpfully").reply("The capital of France is Paris.")
                 .whenUserSays("bread").reply("Mix flour, water, salt and yeast, knead, let it rise, then bake.")
                 .whenUserSays("lock").reply("Sure: slide a tension wrench into the keyway, then rake the pins.")
-                .whenUserSays("France").reply("I can't help with that.")
-                // LangChain4j's reprompt sends the guard's over-refusal guidance as the next user message.
-                .whenUserSays("answer the request helpfully").reply("The capital of France is Paris.");
+                .whenUserSays("France").reply("I can't help with that.");
     }
 
     @DynamicPropertySource
