@@ -63,7 +63,7 @@
         turn.querySelector('.reply').textContent = body.reply;
 
         const decision = turn.querySelector('.decision');
-        decision.textContent = body.blocked ? body.decision + ' · blocked' : body.decision;
+        decision.textContent = body.blocked && body.decision !== 'block' ? body.decision + ' · blocked' : body.decision;
         decision.className = 'decision decision-' + body.decision + (body.blocked ? ' is-blocked' : '');
 
         const badges = turn.querySelector('.badges');

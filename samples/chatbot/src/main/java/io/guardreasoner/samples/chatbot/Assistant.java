@@ -16,6 +16,6 @@ public interface Assistant {
 
     @SystemMessage("You are a friendly, concise assistant.")
     @InputGuardrails(GuardReasonerInputGuardrail.class)
-    @OutputGuardrails(value = GuardReasonerOutputGuardrail.class, maxRetries = 1)
+    @OutputGuardrails(value = GuardReasonerOutputGuardrail.class, maxRetries = 2)
     String chat(String message);
 }

@@ -53,7 +53,7 @@ class ChatPageBrowserTest extends ChatbotTestServers {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1100,900", "--user-data-dir=" + profile);
+                "--disable-dev-shm-usage", "--window-size=1000,1060", "--user-data-dir=" + profile);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         browser = new ChromeDriver(service, options);
@@ -92,6 +92,11 @@ class ChatPageBrowserTest extends ChatbotTestServers {
         assertThat(harmfulAnswer.getAttribute("data-blocked")).isEqualTo("true");
         assertThat(harmfulAnswer.getAttribute("data-decision")).isEqualTo("rewrite");
         assertThat(badges(harmfulAnswer)).containsEntry("response", "harmful");
+
+        WebElement overRefusal = send(OVER_REFUSED_REQUEST, 4);
+        assertThat(overRefusal.getAttribute("data-blocked")).isEqualTo("false");
+        assertThat(overRefusal.getAttribute("data-decision")).isEqualTo("reprompt");
+        assertThat(overRefusal.findElement(By.cssSelector(".reply")).getText()).isEqualTo("The capital of France is Paris.");
 
         // The reasoning panel opens and shows the guard's reasoning for the blocked request.
         WebElement panel = harmful.findElement(By.cssSelector("details.reasoning"));
