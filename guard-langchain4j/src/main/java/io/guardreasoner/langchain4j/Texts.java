@@ -1,0 +1,80 @@
+package io.guardreasoner.langchain4j;
+
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.Content;
+import dev.langchain4j.data.message.TextContent;
+import dev.langchain4j.data.message.UserMessage;
+import io.guardreasoner.core.Assessment;
+import io.guardreasoner.core.Decision;
+import io.guardreasoner.core.Rail;
+import io.guardreasoner.core.Verdict;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** Text helpers shared by the adapters: message text, and the words a veto is reported in. */
+final class Texts {
+
+    private Texts() {
+    }
+
+    /** The text parts of a user message, joined by newlines; empty when it has none. */
+    static String text(UserMessage message) {
+        if (message == null) return "";
+        return message.contents().stream()
+                .filter(TextContent.class::isInstance)
+                .map(c -> ((TextContent) c).text())
+                .collect(Collectors.joining("\n"));
+    }
+
+    /** The text of the last user message in a conversation. */
+    static Optional<String> lastUserText(List<ChatMessage> messages) {
+        if (messages == null) return Optional.empty();
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            if (messages.get(i) instanceof UserMessage user) return Optional.of(text(user));
+        }
+        return Optional.empty();
+    }
+
+    /** True when the message has at least one non-text part (an image, audio...). */
+    static boolean hasNonTextContent(UserMessage message) {
+        for (Content content : message.contents()) {
+            if (!(content instanceof TextContent)) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Why a turn was stopped, with the verdict's labels:
+     * {@code GuardReasoner blocked the request: the request was judged harmful (request=harmful)}.
+     */
+    static String vetoMessage(Assessment assessment, String reason) {
+        String side = assessment.rail() == Rail.INPUT ? "request" : "response";
+        return "GuardReasoner blocked the " + side + ": " + reason + labels(assessment, reason);
+    }
+
+    /** The veto message for a block decision. */
+    static String vetoMessage(Assessment assessment) {
+        String reason = assessment.decision() instanceof Decision.Block block ? block.reason() : assessment.decision().kind();
+        return vetoMessage(assessment, reason);
+    }
+
+    /** The verdict's labels in brackets, or why there is no verdict; nothing when the reason already lists them. */
+    static String labels(Assessment assessment, String reason) {
+        if (reason.contains("request=")) return "";
+        Optional<Verdict> verdict = assessment.verdict();
+        if (verdict.isEmpty()) {
+            return assessment.failure().map(f -> " (no verdict: " + f.kind().label() + ")").orElse(" (no verdict)");
+        }
+        Verdict v = verdict.get();
+        if (assessment.rail() == Rail.INPUT) return " (request=" + label(v.request()) + ")";
+        return " (request=" + label(v.request()) + ", completion=" + label(v.completion())
+                + ", response=" + label(v.response()) + ")";
+    }
+
+    private static String label(Optional<? extends Enum<?>> value) {
+        return value.map(e -> e.name().toLowerCase(Locale.ROOT)).orElse("none");
+    }
+}
