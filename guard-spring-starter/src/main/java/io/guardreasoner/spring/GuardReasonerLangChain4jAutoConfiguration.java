@@ -23,14 +23,14 @@ public class GuardReasonerLangChain4jAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    GuardReasonerInputGuardrail guardReasonerInputGuardrail(Guard guard) {
-        return new GuardReasonerInputGuardrail(guard);
+    GuardReasonerInputGuardrail guardReasonerInputGuardrail(Guard guard, GuardReasonerProperties properties) {
+        return new GuardReasonerInputGuardrail(guard, properties.input().vetoMode());
     }
 
     @Bean
     @ConditionalOnMissingBean
-    GuardReasonerOutputGuardrail guardReasonerOutputGuardrail(Guard guard) {
-        return new GuardReasonerOutputGuardrail(guard);
+    GuardReasonerOutputGuardrail guardReasonerOutputGuardrail(Guard guard, GuardReasonerProperties properties) {
+        return new GuardReasonerOutputGuardrail(guard, properties.output().vetoMode());
     }
 
     @Bean

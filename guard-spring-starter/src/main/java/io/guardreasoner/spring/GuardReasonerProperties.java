@@ -4,6 +4,7 @@ import io.guardreasoner.core.GuardAction;
 import io.guardreasoner.core.GuardPolicy;
 import io.guardreasoner.core.Rail;
 import io.guardreasoner.core.RailPolicy;
+import io.guardreasoner.langchain4j.VetoMode;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -142,6 +143,8 @@ public record GuardReasonerProperties(
      * @param rewriteMessage    the message put in place of the user's on rewrite; unset uses the built-in one
      * @param requireComplete   treat a verdict without a complete answer block as incomplete
      * @param requireConsistent treat a verdict whose reasoning contradicts its labels as incomplete
+     * @param vetoMode          how the guardrail reports a block to LangChain4j: failure (other guardrails still
+     *                          run) or fatal (the call stops at once)
      */
     public record Input(
             @DefaultValue("block") GuardAction onHarmful,
@@ -149,7 +152,8 @@ public record GuardReasonerProperties(
             @DefaultValue("block") GuardAction onFailure,
             String rewriteMessage,
             @DefaultValue("false") boolean requireComplete,
-            @DefaultValue("false") boolean requireConsistent) {
+            @DefaultValue("false") boolean requireConsistent,
+            @DefaultValue("failure") VetoMode vetoMode) {
 
         public Input {
             noReprompt("input.on-harmful", onHarmful);
@@ -186,6 +190,7 @@ public record GuardReasonerProperties(
      * @param overRefusalGuidance what the model is told then; unset uses the built-in one
      * @param requireComplete     treat a verdict without a complete answer block as incomplete
      * @param requireConsistent   treat a verdict whose reasoning contradicts its labels as incomplete
+     * @param vetoMode            how the guardrail reports a block to LangChain4j: failure or fatal
      */
     public record Output(
             @DefaultValue("rewrite") GuardAction onHarmful,
@@ -196,7 +201,8 @@ public record GuardReasonerProperties(
             @DefaultValue("false") boolean repromptOverRefusal,
             String overRefusalGuidance,
             @DefaultValue("false") boolean requireComplete,
-            @DefaultValue("false") boolean requireConsistent) {
+            @DefaultValue("false") boolean requireConsistent,
+            @DefaultValue("failure") VetoMode vetoMode) {
 
         public Output {
             notBlankIfSet("output.rewrite-message", rewriteMessage);

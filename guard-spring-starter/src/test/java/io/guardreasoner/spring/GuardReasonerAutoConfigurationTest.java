@@ -10,6 +10,7 @@ import io.guardreasoner.langchain4j.FallbackBackend;
 import io.guardreasoner.langchain4j.GuardReasonerInputGuardrail;
 import io.guardreasoner.langchain4j.GuardReasonerModerationModel;
 import io.guardreasoner.langchain4j.GuardReasonerOutputGuardrail;
+import io.guardreasoner.langchain4j.VetoMode;
 import io.guardreasoner.langchain4j.localai.LocalAiBackend;
 import io.guardreasoner.test.GuardReasonerStubServer;
 import io.guardreasoner.test.GuardScript;
@@ -164,6 +165,14 @@ class GuardReasonerAutoConfigurationTest {
                 "guardreasoner.jlama.model-dir=" + Path.of("target", "no-such-model")).run(context -> {
             assertThat(context).hasFailed();
             assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("no-such-model");
+        });
+    }
+
+    @Test
+    void vetoModeFromPropertiesReachesTheGuardrailBeans() {
+        runner.withPropertyValues("guardreasoner.input.veto-mode=fatal").run(context -> {
+            assertThat(context.getBean(GuardReasonerInputGuardrail.class).vetoMode()).isEqualTo(VetoMode.FATAL);
+            assertThat(context.getBean(GuardReasonerOutputGuardrail.class).vetoMode()).isEqualTo(VetoMode.FAILURE);
         });
     }
 
