@@ -11,6 +11,12 @@ import io.guardreasoner.core.Verdict;
 import io.guardreasoner.test.GuardScript;
 import io.guardreasoner.test.ScriptedGuardBackend;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -20,6 +26,7 @@ import org.springframework.context.annotation.Configuration;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class GuardReasonerPropertiesTest {
 
@@ -115,6 +122,17 @@ class GuardReasonerPropertiesTest {
     void nonHttpBaseUrlFailsStartUpNamingTheProperty() {
         assertStartUpFails("guardreasoner.localai.base-urls=localhost:8080", "guardreasoner.localai.base-urls[0]",
                 "http://");
+    }
+
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void springBootPrintsTheAnalysisThatNamesTheProperty(CapturedOutput output) {
+        SpringApplication app = new SpringApplication(ScriptedBackend.class, GuardReasonerAutoConfiguration.class);
+        app.setWebApplicationType(WebApplicationType.NONE);
+        app.setBannerMode(Banner.Mode.OFF);
+        assertThatThrownBy(() -> app.run("--guardreasoner.input.on-harmful=reprompt")).isInstanceOf(RuntimeException.class);
+        assertThat(output).contains("Invalid GuardReasoner configuration", "Property: guardreasoner.input.on-harmful",
+                "Value: \"reprompt\"", "the input rail cannot reprompt");
     }
 
     private void assertStartUpFails(String property, String expectedName, String expectedText) {
