@@ -21,6 +21,7 @@ public final class LazyGuardBackend implements GuardBackend {
     private final Supplier<? extends GuardBackend> loader;
     private volatile GuardBackend loaded;
     private volatile String lastError;
+    private boolean closed;
 
     public LazyGuardBackend(String name, String modelId, Supplier<? extends GuardBackend> loader) {
         this.name = Objects.requireNonNull(name, "name");
@@ -33,6 +34,7 @@ public final class LazyGuardBackend implements GuardBackend {
         GuardBackend backend = loaded;
         if (backend != null) return backend;
         synchronized (this) {
+            if (closed) throw new GuardBackendException("the " + name + " backend is closed");
             if (loaded == null) {
                 try {
                     loaded = Objects.requireNonNull(loader.get(), "the backend loader returned null");
@@ -77,9 +79,13 @@ public final class LazyGuardBackend implements GuardBackend {
                 : Health.down("last load failed: " + error);
     }
 
+    /** Closes the loaded backend once; the guard and the application context may both ask. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         GuardBackend backend = loaded;
+        loaded = null;
         if (backend != null) backend.close();
     }
 
