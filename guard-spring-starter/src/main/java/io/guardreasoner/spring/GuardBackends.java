@@ -25,13 +25,16 @@ public final class GuardBackends {
 
     /** Jlama, loaded now when {@code load-on-startup} is set, else at the first check. */
     public static GuardBackend jlama(GuardReasonerProperties.Jlama settings) {
-        String modelId = settings.modelDir() != null ? settings.modelDir().toString() : settings.model();
+        // The same id as JlamaBackend would report, known before the model loads (it is part of the cache key).
+        String modelId = settings.modelDir() != null
+                ? settings.modelDir().toAbsolutePath().normalize().getFileName().toString() : settings.model();
         LazyGuardBackend backend = new LazyGuardBackend("jlama", modelId, () -> {
-            JlamaBackend.Builder builder = JlamaBackend.builder();
+            JlamaBackend.Builder builder = JlamaBackend.builder().modelId(modelId).quantization(settings.quantization());
             if (settings.modelDir() != null) builder.modelDir(settings.modelDir());
             else builder.model(settings.model());
             if (settings.cacheDir() != null) builder.cacheDir(settings.cacheDir());
             if (settings.threads() > 0) builder.threads(settings.threads());
+            if (settings.maxContextTokens() > 0) builder.maxContextTokens(settings.maxContextTokens());
             return builder.build();
         });
         if (settings.loadOnStartup()) backend.load();

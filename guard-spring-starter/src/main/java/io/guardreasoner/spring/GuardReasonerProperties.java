@@ -5,6 +5,7 @@ import io.guardreasoner.core.GuardPolicy;
 import io.guardreasoner.core.Rail;
 import io.guardreasoner.core.RailPolicy;
 import io.guardreasoner.langchain4j.VetoMode;
+import io.guardreasoner.langchain4j.jlama.JlamaBackend;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -91,16 +92,23 @@ public record GuardReasonerProperties(
      * @param cacheDir      where downloaded and pre-quantized models are kept; unset uses Jlama's default
      * @param threads       worker threads for inference; 0 lets Jlama choose
      * @param loadOnStartup load the model while the application starts instead of at the first check
+     * @param quantization  how BF16/F32 weights run: none, runtime-q4, or pre-quantized-q4 (once, into cache-dir)
+     * @param maxContextTokens the most tokens a prompt plus its verdict may have; 0 uses the backend's default
      */
     public record Jlama(
-            @DefaultValue("yueliu1999/GuardReasoner-1B") String model,
+            @DefaultValue(JlamaBackend.DEFAULT_MODEL) String model,
             Path modelDir,
             Path cacheDir,
             @DefaultValue("0") int threads,
-            @DefaultValue("false") boolean loadOnStartup) {
+            @DefaultValue("false") boolean loadOnStartup,
+            @DefaultValue("pre-quantized-q4") JlamaBackend.Quantization quantization,
+            @DefaultValue("0") int maxContextTokens) {
 
         public Jlama {
             if (threads < 0) throw invalid("jlama.threads", threads, "must be 0 (automatic) or more");
+            if (maxContextTokens < 0 || maxContextTokens == 1) {
+                throw invalid("jlama.max-context-tokens", maxContextTokens, "must be 0 (default) or at least 2");
+            }
             if ((model == null || model.isBlank()) && modelDir == null) {
                 throw invalid("jlama.model", "", "is required unless guardreasoner.jlama.model-dir is set");
             }

@@ -48,7 +48,8 @@ class GuardReasonerPropertiesTest {
             GuardReasonerProperties p = context.getBean(GuardReasonerProperties.class);
             assertThat(p.backend()).isEqualTo(GuardReasonerProperties.BackendType.JLAMA);
             assertThat(p.fallback()).isEqualTo(GuardReasonerProperties.FallbackType.NONE);
-            assertThat(p.jlama().model()).isEqualTo("yueliu1999/GuardReasoner-1B");
+            assertThat(p.jlama().model()).isEqualTo("yueliu1999/GuardReasoner-3B");
+            assertThat(p.jlama().quantization()).isEqualTo(io.guardreasoner.langchain4j.jlama.JlamaBackend.Quantization.PRE_QUANTIZED_Q4);
             assertThat(p.jlama().loadOnStartup()).isFalse();
             assertThat(p.localai().baseUrls()).isEmpty();
             assertThat(p.localai().timeout()).isEqualTo(Duration.ofSeconds(60));
