@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -174,6 +176,18 @@ class GuardReasonerAutoConfigurationTest {
             assertThat(context.getBean(GuardReasonerInputGuardrail.class).vetoMode()).isEqualTo(VetoMode.FATAL);
             assertThat(context.getBean(GuardReasonerOutputGuardrail.class).vetoMode()).isEqualTo(VetoMode.FAILURE);
         });
+    }
+
+    @Test
+    void worksWithoutActuatorAndMicrometerOnTheClassPath() {
+        runner.withUserConfiguration(Metrics.class)
+                .withClassLoader(new FilteredClassLoader(HealthIndicator.class, MeterRegistry.class))
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(Guard.class)
+                            .doesNotHaveBean(GuardReasonerMetrics.class)
+                            .doesNotHaveBean(GuardReasonerHealthIndicator.class);
+                    assertThat(context.getBean(Guard.class).checkRequest("How do I bake bread?").allowed()).isTrue();
+                });
     }
 
     @Test
