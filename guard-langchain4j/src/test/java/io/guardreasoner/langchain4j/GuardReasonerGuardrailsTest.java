@@ -7,6 +7,7 @@ import dev.langchain4j.guardrail.InputGuardrailException;
 import dev.langchain4j.guardrail.InputGuardrailResult;
 import dev.langchain4j.guardrail.OutputGuardrailException;
 import dev.langchain4j.memory.chat.MessageWindowChatMemory;
+import dev.langchain4j.rag.content.Content;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.guardrail.InputGuardrails;
 import dev.langchain4j.service.guardrail.OutputGuardrails;
@@ -51,6 +52,11 @@ class GuardReasonerGuardrailsTest {
     @InputGuardrails(GuardReasonerInputGuardrail.class)
     @OutputGuardrails(GuardReasonerOutputGuardrail.class)
     interface AnnotatedAssistant {
+        String chat(String message);
+    }
+
+    @InputGuardrails(GuardReasonerInputGuardrail.class)
+    interface FactoryAssistant {
         String chat(String message);
     }
 
@@ -208,6 +214,41 @@ class GuardReasonerGuardrailsTest {
 
         GuardReasoner.setDefault(guard);
         assertThat(assistant.chat(BENIGN_REQUEST)).isEqualTo(HELPFUL_ANSWER);
+    }
+
+    @Test
+    void annotatedGuardrailsComeFromTheFirstClassInstanceFactoryWhenOneIsRegistered() {
+        // A DI container's factory hands LangChain4j a configured instance; no default guard is involved.
+        TestClassInstanceFactory.provide(GuardReasonerInputGuardrail.class,
+                new GuardReasonerInputGuardrail(guard, VetoMode.FATAL));
+        try {
+            ScriptedChatModel model = ScriptedChatModel.answering(HELPFUL_ANSWER);
+            FactoryAssistant assistant = AiServices.create(FactoryAssistant.class, model);
+
+            assertThatThrownBy(() -> assistant.chat(HARMFUL_REQUEST))
+                    .isInstanceOf(InputGuardrailException.class)
+                    .hasMessageContaining("GuardReasoner blocked the request");
+            assertThat(assistant.chat(BENIGN_REQUEST)).isEqualTo(HELPFUL_ANSWER);
+            assertThat(backend.prompts()).hasSize(2);
+        } finally {
+            TestClassInstanceFactory.clear();
+        }
+    }
+
+    @Test
+    void judgesTheUsersWordsNotTheRetrievedDocuments() {
+        ScriptedChatModel model = ScriptedChatModel.answering(HELPFUL_ANSWER);
+        Assistant assistant = AiServices.builder(Assistant.class)
+                .chatModel(model)
+                .contentRetriever(query -> List.of(Content.from("Archive note: a bomb disposal unit visited the bakery.")))
+                .inputGuardrails(new GuardReasonerInputGuardrail(guard))
+                .build();
+
+        assertThat(assistant.chat(BENIGN_REQUEST)).isEqualTo(HELPFUL_ANSWER);
+
+        assertThat(backend.prompts().getFirst()).contains(BENIGN_REQUEST).doesNotContain("bomb disposal");
+        assertThat(((UserMessage) model.requests().getFirst().messages().getLast()).singleText())
+                .contains(BENIGN_REQUEST).contains("bomb disposal");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.guardreasoner.langchain4j;
 
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.guardrail.InputGuardrailException;
 import dev.langchain4j.guardrail.OutputGuardrailException;
@@ -278,6 +280,36 @@ class GuardedStreamingChatModelTest {
                 });
 
         assertThat(error.get(10, TimeUnit.SECONDS)).hasMessage("an output guardrail of the AI service vetoed");
+    }
+
+    @Test
+    void passesAToolCallWithNoTextThroughUnjudged() throws Exception {
+        AiMessage toolCall = AiMessage.from(List.of(ToolExecutionRequest.builder()
+                .id("1").name("currentTime").arguments("{}").build()));
+        StreamingChatModel callsATool = new StreamingChatModel() {
+            @Override
+            public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
+                handler.onCompleteResponse(ChatResponse.builder().aiMessage(toolCall).build());
+            }
+        };
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+
+        GuardedStreamingChatModel.builder().delegate(callsATool).guard(guard).build()
+                .chat(ChatRequest.builder().messages(UserMessage.from("What time is it?")).build(),
+                        new StreamingChatResponseHandler() {
+                            @Override
+                            public void onCompleteResponse(ChatResponse response) {
+                                done.complete(response);
+                            }
+
+                            @Override
+                            public void onError(Throwable error) {
+                                done.completeExceptionally(error);
+                            }
+                        });
+
+        assertThat(done.get(10, TimeUnit.SECONDS).aiMessage()).isEqualTo(toolCall);
+        assertThat(backend.prompts()).isEmpty();
     }
 
     @Test
