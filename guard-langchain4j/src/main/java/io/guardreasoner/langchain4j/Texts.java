@@ -1,7 +1,6 @@
 package io.guardreasoner.langchain4j;
 
 import dev.langchain4j.data.message.ChatMessage;
-import dev.langchain4j.data.message.Content;
 import dev.langchain4j.data.message.TextContent;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.guardrail.GuardrailRequestParams;
@@ -52,14 +51,6 @@ final class Texts {
             if (messages.get(i) instanceof UserMessage user) return Optional.of(text(user));
         }
         return Optional.empty();
-    }
-
-    /** True when the message has at least one non-text part (an image, audio...). */
-    static boolean hasNonTextContent(UserMessage message) {
-        for (Content content : message.contents()) {
-            if (!(content instanceof TextContent)) return true;
-        }
-        return false;
     }
 
     /**

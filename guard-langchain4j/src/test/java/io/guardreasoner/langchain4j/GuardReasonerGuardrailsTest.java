@@ -1,11 +1,14 @@
 package io.guardreasoner.langchain4j;
 
+import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.guardrail.InputGuardrail;
 import dev.langchain4j.guardrail.InputGuardrailException;
 import dev.langchain4j.guardrail.InputGuardrailResult;
+import dev.langchain4j.guardrail.OutputGuardrail;
 import dev.langchain4j.guardrail.OutputGuardrailException;
+import dev.langchain4j.guardrail.OutputGuardrailResult;
 import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import dev.langchain4j.rag.content.Content;
 import dev.langchain4j.service.AiServices;
@@ -272,6 +275,31 @@ class GuardReasonerGuardrailsTest {
                     .hasMessageContaining("GuardReasoner blocked the request");
         }
         // FAILURE ran the later guardrail once; FATAL did not.
+        assertThat(laterRuns).hasValue(1);
+    }
+
+    @Test
+    void outputFailureVetoLetsLaterGuardrailsRunButFatalStopsThem() {
+        Guard blocking = GuardReasoner.builder().backend(backend)
+                .outputPolicy(RailPolicy.outputDefaults().withOnHarmful(GuardAction.BLOCK)).build();
+        AtomicInteger laterRuns = new AtomicInteger();
+        OutputGuardrail later = new OutputGuardrail() {
+            @Override
+            public OutputGuardrailResult validate(AiMessage responseFromLLM) {
+                laterRuns.incrementAndGet();
+                return success();
+            }
+        };
+        for (VetoMode mode : VetoMode.values()) {
+            Assistant assistant = AiServices.builder(Assistant.class)
+                    .chatModel(ScriptedChatModel.answering(HARMFUL_ANSWER))
+                    .outputGuardrails(new GuardReasonerOutputGuardrail(blocking, mode), later)
+                    .build();
+            assertThatThrownBy(() -> assistant.chat("How do I unclog a drain?"))
+                    .as(mode.name())
+                    .isInstanceOf(OutputGuardrailException.class)
+                    .hasMessageContaining("GuardReasoner blocked the response: the response was judged harmful");
+        }
         assertThat(laterRuns).hasValue(1);
     }
 
