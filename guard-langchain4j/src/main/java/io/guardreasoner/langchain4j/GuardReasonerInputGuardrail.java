@@ -58,7 +58,9 @@ public class GuardReasonerInputGuardrail implements InputGuardrail {
     public InputGuardrailResult validate(InputGuardrailRequest request) {
         // With RAG the message also holds retrieved documents; GuardReasoner judges what the user asked.
         boolean augmented = request.requestParams() != null && request.requestParams().augmentationResult() != null;
-        return judge(augmented ? Texts.userText(request.requestParams()) : Texts.text(request.userMessage()));
+        String asked = augmented ? Texts.userText(request.requestParams()) : "";
+        // A method that takes its message as Content has no template: then the message itself is all there is.
+        return judge(asked.isBlank() ? Texts.text(request.userMessage()) : asked);
     }
 
     @Override
