@@ -16,7 +16,8 @@ import java.util.function.Supplier;
 /**
  * A LangChain4j input guardrail that judges the user message with GuardReasoner before the model sees it.
  *
- * <p>The message is judged alone (response {@code None}) on the {@link Rail#INPUT input rail}, and the guard's
+ * <p>The user's text is judged alone (response {@code None}; with retrieval augmentation, the text the user wrote,
+ * without the retrieved documents) on the {@link Rail#INPUT input rail}, and the guard's
  * decision becomes the result: block → {@code failure} or {@code fatal} (see {@link VetoMode}); rewrite →
  * {@code successWith} the policy's replacement message; allow → {@code success}. Backend trouble never escapes as
  * an exception: it becomes the policy's failure decision like any other.
@@ -55,12 +56,20 @@ public class GuardReasonerInputGuardrail implements InputGuardrail {
 
     @Override
     public InputGuardrailResult validate(InputGuardrailRequest request) {
-        return validate(request.userMessage());
+        // With RAG the message also holds retrieved documents; GuardReasoner judges what the user asked.
+        boolean augmented = request.requestParams() != null && request.requestParams().augmentationResult() != null;
+        String asked = augmented ? Texts.userText(request.requestParams()) : "";
+        // A method that takes its message as Content has no template: then the message itself is all there is.
+        return judge(asked.isBlank() ? Texts.text(request.userMessage()) : asked);
     }
 
     @Override
     public InputGuardrailResult validate(UserMessage userMessage) {
-        Assessment assessment = guard.get().assess(Exchange.request(Texts.text(userMessage)), Rail.INPUT);
+        return judge(Texts.text(userMessage));
+    }
+
+    private InputGuardrailResult judge(String userText) {
+        Assessment assessment = guard.get().assess(Exchange.request(userText), Rail.INPUT);
         return switch (assessment.decision()) {
             case Decision.Allow allow -> success();
             case Decision.Rewrite rewrite -> successWith(rewrite.text());

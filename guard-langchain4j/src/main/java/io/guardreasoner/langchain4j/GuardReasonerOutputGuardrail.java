@@ -5,7 +5,6 @@ import dev.langchain4j.guardrail.GuardrailRequestParams;
 import dev.langchain4j.guardrail.OutputGuardrail;
 import dev.langchain4j.guardrail.OutputGuardrailRequest;
 import dev.langchain4j.guardrail.OutputGuardrailResult;
-import dev.langchain4j.model.input.PromptTemplate;
 import io.guardreasoner.core.Assessment;
 import io.guardreasoner.core.Decision;
 import io.guardreasoner.core.Exchange;
@@ -63,7 +62,7 @@ public class GuardReasonerOutputGuardrail implements OutputGuardrail {
         GuardrailRequestParams params = request.requestParams();
         Optional<String> fromMemory = params.chatMemory() == null
                 ? Optional.empty() : Texts.lastUserText(params.chatMemory().messages());
-        String userText = fromMemory.orElseGet(() -> renderTemplate(params));
+        String userText = fromMemory.orElseGet(() -> Texts.userText(params));
         AiMessage answer = request.responseFromLLM().aiMessage();
         // Without memory LangChain4j re-asks with the reprompt alone, so the reprompt must carry the request.
         return judge(userText, answer, fromMemory.isEmpty());
@@ -88,17 +87,6 @@ public class GuardReasonerOutputGuardrail implements OutputGuardrail {
 
     static String repromptWithRequest(String guidance, String userText) {
         return guidance + "\n\nThe request was:\n" + userText;
-    }
-
-    /** The user message as the AI service built it: its template filled with the call's arguments. */
-    private static String renderTemplate(GuardrailRequestParams params) {
-        String template = params.userMessageTemplate();
-        try {
-            return PromptTemplate.from(template).apply(params.variables()).text();
-        } catch (RuntimeException e) {
-            // A template LangChain4j could not fill either: judge the raw text rather than nothing.
-            return template;
-        }
     }
 
     /** How this guardrail reports vetoes. */

@@ -53,7 +53,8 @@ import java.util.function.Supplier;
  *       guard failures (as the policy decides), a throwing handler and a model that never finishes within
  *       {@code timeout} included.</li>
  * </ol>
- * Thinking tokens are dropped (they are unguarded text); tool-call events pass through so tools still work.
+ * Thinking tokens are dropped (they are unguarded text); tool-call events, and tool-call answers with no text,
+ * pass through unjudged so tools still work.
  *
  * <pre>{@code
  * Assistant assistant = AiServices.builder(Assistant.class)
@@ -156,6 +157,11 @@ public final class GuardedStreamingChatModel implements StreamingChatModel {
             if (finished.get()) return;
             AiMessage answer = response == null ? null : response.aiMessage();
             String text = answer == null || answer.text() == null ? "" : answer.text();
+            if (answer != null && answer.hasToolExecutionRequests() && text.isBlank()) {
+                // A tool round with nothing for the user to read: the AI service runs the tools and asks again.
+                complete(response);
+                return;
+            }
             CompletableFuture<Assessment> check;
             try {
                 check = guard.get().assessAsync(Exchange.of(userText, text), Rail.OUTPUT);

@@ -1,9 +1,10 @@
 package io.guardreasoner.langchain4j;
 
 import dev.langchain4j.data.message.ChatMessage;
-import dev.langchain4j.data.message.Content;
 import dev.langchain4j.data.message.TextContent;
 import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.guardrail.GuardrailRequestParams;
+import dev.langchain4j.model.input.PromptTemplate;
 import io.guardreasoner.core.Assessment;
 import io.guardreasoner.core.Decision;
 import io.guardreasoner.core.Rail;
@@ -29,6 +30,20 @@ final class Texts {
                 .collect(Collectors.joining("\n"));
     }
 
+    /**
+     * The user's own words in an AI service call: the method's user message template filled with the call's
+     * arguments, as LangChain4j filled it (before retrieval augmentation and output-format instructions).
+     */
+    static String userText(GuardrailRequestParams params) {
+        String template = params.userMessageTemplate();
+        try {
+            return PromptTemplate.from(template).apply(params.variables()).text();
+        } catch (RuntimeException e) {
+            // A template LangChain4j could not fill either (or an empty one): judge the raw text rather than nothing.
+            return template;
+        }
+    }
+
     /** The text of the last user message in a conversation. */
     static Optional<String> lastUserText(List<ChatMessage> messages) {
         if (messages == null) return Optional.empty();
@@ -36,14 +51,6 @@ final class Texts {
             if (messages.get(i) instanceof UserMessage user) return Optional.of(text(user));
         }
         return Optional.empty();
-    }
-
-    /** True when the message has at least one non-text part (an image, audio...). */
-    static boolean hasNonTextContent(UserMessage message) {
-        for (Content content : message.contents()) {
-            if (!(content instanceof TextContent)) return true;
-        }
-        return false;
     }
 
     /**

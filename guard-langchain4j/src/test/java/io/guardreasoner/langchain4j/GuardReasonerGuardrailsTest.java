@@ -1,12 +1,16 @@
 package io.guardreasoner.langchain4j;
 
+import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.guardrail.InputGuardrail;
 import dev.langchain4j.guardrail.InputGuardrailException;
 import dev.langchain4j.guardrail.InputGuardrailResult;
+import dev.langchain4j.guardrail.OutputGuardrail;
 import dev.langchain4j.guardrail.OutputGuardrailException;
+import dev.langchain4j.guardrail.OutputGuardrailResult;
 import dev.langchain4j.memory.chat.MessageWindowChatMemory;
+import dev.langchain4j.rag.content.Content;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.guardrail.InputGuardrails;
 import dev.langchain4j.service.guardrail.OutputGuardrails;
@@ -51,6 +55,11 @@ class GuardReasonerGuardrailsTest {
     @InputGuardrails(GuardReasonerInputGuardrail.class)
     @OutputGuardrails(GuardReasonerOutputGuardrail.class)
     interface AnnotatedAssistant {
+        String chat(String message);
+    }
+
+    @InputGuardrails(GuardReasonerInputGuardrail.class)
+    interface FactoryAssistant {
         String chat(String message);
     }
 
@@ -211,6 +220,41 @@ class GuardReasonerGuardrailsTest {
     }
 
     @Test
+    void annotatedGuardrailsComeFromTheFirstClassInstanceFactoryWhenOneIsRegistered() {
+        // A DI container's factory hands LangChain4j a configured instance; no default guard is involved.
+        TestClassInstanceFactory.provide(GuardReasonerInputGuardrail.class,
+                new GuardReasonerInputGuardrail(guard, VetoMode.FATAL));
+        try {
+            ScriptedChatModel model = ScriptedChatModel.answering(HELPFUL_ANSWER);
+            FactoryAssistant assistant = AiServices.create(FactoryAssistant.class, model);
+
+            assertThatThrownBy(() -> assistant.chat(HARMFUL_REQUEST))
+                    .isInstanceOf(InputGuardrailException.class)
+                    .hasMessageContaining("GuardReasoner blocked the request");
+            assertThat(assistant.chat(BENIGN_REQUEST)).isEqualTo(HELPFUL_ANSWER);
+            assertThat(backend.prompts()).hasSize(2);
+        } finally {
+            TestClassInstanceFactory.clear();
+        }
+    }
+
+    @Test
+    void judgesTheUsersWordsNotTheRetrievedDocuments() {
+        ScriptedChatModel model = ScriptedChatModel.answering(HELPFUL_ANSWER);
+        Assistant assistant = AiServices.builder(Assistant.class)
+                .chatModel(model)
+                .contentRetriever(query -> List.of(Content.from("Archive note: a bomb disposal unit visited the bakery.")))
+                .inputGuardrails(new GuardReasonerInputGuardrail(guard))
+                .build();
+
+        assertThat(assistant.chat(BENIGN_REQUEST)).isEqualTo(HELPFUL_ANSWER);
+
+        assertThat(backend.prompts().getFirst()).contains(BENIGN_REQUEST).doesNotContain("bomb disposal");
+        assertThat(((UserMessage) model.requests().getFirst().messages().getLast()).singleText())
+                .contains(BENIGN_REQUEST).contains("bomb disposal");
+    }
+
+    @Test
     void failureVetoLetsLaterGuardrailsRunButFatalStopsThem() {
         AtomicInteger laterRuns = new AtomicInteger();
         InputGuardrail later = new InputGuardrail() {
@@ -231,6 +275,31 @@ class GuardReasonerGuardrailsTest {
                     .hasMessageContaining("GuardReasoner blocked the request");
         }
         // FAILURE ran the later guardrail once; FATAL did not.
+        assertThat(laterRuns).hasValue(1);
+    }
+
+    @Test
+    void outputFailureVetoLetsLaterGuardrailsRunButFatalStopsThem() {
+        Guard blocking = GuardReasoner.builder().backend(backend)
+                .outputPolicy(RailPolicy.outputDefaults().withOnHarmful(GuardAction.BLOCK)).build();
+        AtomicInteger laterRuns = new AtomicInteger();
+        OutputGuardrail later = new OutputGuardrail() {
+            @Override
+            public OutputGuardrailResult validate(AiMessage responseFromLLM) {
+                laterRuns.incrementAndGet();
+                return success();
+            }
+        };
+        for (VetoMode mode : VetoMode.values()) {
+            Assistant assistant = AiServices.builder(Assistant.class)
+                    .chatModel(ScriptedChatModel.answering(HARMFUL_ANSWER))
+                    .outputGuardrails(new GuardReasonerOutputGuardrail(blocking, mode), later)
+                    .build();
+            assertThatThrownBy(() -> assistant.chat("How do I unclog a drain?"))
+                    .as(mode.name())
+                    .isInstanceOf(OutputGuardrailException.class)
+                    .hasMessageContaining("GuardReasoner blocked the response: the response was judged harmful");
+        }
         assertThat(laterRuns).hasValue(1);
     }
 

@@ -1,6 +1,7 @@
 package io.guardreasoner.langchain4j;
 
 import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -10,6 +11,7 @@ import dev.langchain4j.model.output.FinishReason;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,20 +29,35 @@ final class ScriptedStreamingChatModel implements StreamingChatModel {
     private static final Pattern CHUNK = Pattern.compile("\\s*\\S+");
 
     private final List<String> answers;
+    private final Function<String, String> byUserText;
     private final List<ChatRequest> requests = new CopyOnWriteArrayList<>();
 
-    private ScriptedStreamingChatModel(List<String> answers) {
+    private ScriptedStreamingChatModel(List<String> answers, Function<String, String> byUserText) {
         this.answers = new ArrayList<>(answers);
+        this.byUserText = byUserText;
     }
 
+    /** Answers in this order, the last one again when they run out. */
     static ScriptedStreamingChatModel answering(String... answers) {
-        return new ScriptedStreamingChatModel(List.of(answers));
+        return new ScriptedStreamingChatModel(List.of(answers), null);
+    }
+
+    /** Answers each request by the text of its last user message. */
+    static ScriptedStreamingChatModel responding(Function<String, String> byUserText) {
+        return new ScriptedStreamingChatModel(List.of(), byUserText);
     }
 
     @Override
     public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
         requests.add(request);
-        String answer = answers.get(Math.min(requests.size(), answers.size()) - 1);
+        String answer;
+        if (byUserText != null) {
+            answer = byUserText.apply(((UserMessage) request.messages().getLast()).singleText());
+        } else {
+            synchronized (this) {
+                answer = answers.get(Math.min(requests.size(), answers.size()) - 1);
+            }
+        }
         Thread.ofVirtual().start(() -> stream(answer, handler));
     }
 
