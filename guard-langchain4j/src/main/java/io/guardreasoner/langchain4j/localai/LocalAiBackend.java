@@ -253,7 +253,7 @@ public final class LocalAiBackend implements GuardBackend {
         HttpException http = find(e, HttpException.class);
         if (http != null) {
             int status = http.statusCode();
-            String what = "LocalAI at " + url + " answered HTTP " + status + ": " + shorten(http.getMessage());
+            String what = "LocalAI at " + url + " answered HTTP " + status + ": " + shorten(errorMessage(http.getMessage()));
             if (status == 404) what += " (check the model name and that the base URL ends in /v1)";
             return new EndpointFailure(what, e, status >= 500);
         }
@@ -278,6 +278,19 @@ public final class LocalAiBackend implements GuardBackend {
         }
         return new EndpointFailure("LocalAI at " + url + " failed: " + describe(e), e, true);
     }
+
+    /** The {@code error.message} of an OpenAI/LocalAI error body, or the body itself. */
+    private static String errorMessage(String body) {
+        if (body == null) return "";
+        try {
+            com.fasterxml.jackson.databind.JsonNode message = ERROR_READER.readTree(body).path("error").path("message");
+            return message.isTextual() && !message.asText().isBlank() ? message.asText() : body;
+        } catch (java.io.IOException | RuntimeException e) {
+            return body;
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper ERROR_READER = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private static String describe(Throwable e) {
         Throwable root = e;
