@@ -68,6 +68,35 @@ class LocalAiGuardTest {
     }
 
     @Test
+    void guardTimeoutCutsASlowServerShort(GuardReasonerStubServer stub) {
+        stub.failAlways(StubFault.delay(Duration.ofSeconds(5)));
+        try (Guard guard = Guard.builder()
+                .backend(LocalAiBackend.builder().baseUrl(stub.url()).timeout(Duration.ofSeconds(30)).build())
+                .timeout(Duration.ofMillis(300))
+                .build()) {
+            assertThat(guard.checkRequest("Hello")).isBlocked().failedWith(GuardFailure.Kind.TIMEOUT)
+                    .failedWithMessageContaining("no verdict within 300 ms");
+        }
+    }
+
+    @Test
+    void concurrentChecksSpreadOverTwoServers(GuardReasonerStubServer stub) {
+        try (GuardReasonerStubServer second = GuardReasonerStubServer.start();
+             Guard guard = Guard.builder()
+                     .backend(LocalAiBackend.builder().baseUrls(java.util.List.of(stub.url(), second.url())).build())
+                     .maxConcurrent(4)
+                     .build()) {
+            var futures = java.util.stream.IntStream.range(0, 20)
+                    .mapToObj(i -> guard.assessAsync(io.guardreasoner.core.Exchange.request("question " + i),
+                            io.guardreasoner.core.Rail.INPUT))
+                    .toList();
+            futures.forEach(f -> assertThat(f.join()).isAllowed().wasServedByModel());
+            assertThat(stub.completionRequests()).hasSize(10);
+            assertThat(second.completionRequests()).hasSize(10);
+        }
+    }
+
+    @Test
     void cutOffOutputIsIncompleteAndFailsClosed(GuardReasonerStubServer stub) {
         stub.failNext(StubFault.cutOff(40), StubFault.cutOff(40));
         try (Guard guard = guardOver(stub)) {
