@@ -523,6 +523,7 @@ public final class GuardReasonerStubServer implements AutoCloseable {
         private ChatScript chat = ChatScript.create();
         private String modelName = DEFAULT_MODEL_NAME;
         private boolean anyModel;
+        private final List<Path> replays = new ArrayList<>();
 
         private Builder() {
         }
@@ -535,7 +536,7 @@ public final class GuardReasonerStubServer implements AutoCloseable {
 
         /** Also answers the exchanges recorded in this JSON Lines file with their recorded outputs. */
         public Builder replay(Path jsonl) {
-            script.replay(jsonl);
+            replays.add(Objects.requireNonNull(jsonl, "jsonl"));
             return this;
         }
 
@@ -560,6 +561,7 @@ public final class GuardReasonerStubServer implements AutoCloseable {
 
         /** Starts the server on a free loopback port. */
         public GuardReasonerStubServer start() {
+            for (Path file : replays) script.replay(file); // into the final script, whatever the call order
             return new GuardReasonerStubServer(this);
         }
     }

@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * A {@link GuardBackend} that asks a LocalAI server (or any OpenAI-compatible server) for a raw-text completion at
@@ -29,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sequences, no hidden retries.
  *
  * <p>With several base URLs, calls are spread round-robin; a call that meets a connection error, an HTTP 5xx or an
- * unreadable reply moves on to the next URL, until one answers or all have failed. A 4xx (e.g. an unknown model
+ * unreadable reply moves on to the next URL, until one answers or all have failed. A server that failed is tried
+ * last for a {@linkplain Builder#cooldown cooldown}, so a dead one does not slow every call down. A 4xx (e.g. an unknown model
  * name) or a timeout is not retried elsewhere: the next server would most likely answer the same, and a timeout has
  * already spent the caller's time.
  *
@@ -56,6 +59,9 @@ public final class LocalAiBackend implements GuardBackend {
     /** How long one HTTP call may take unless told otherwise. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
+    /** How long a server that failed is tried only after the others, unless told otherwise. */
+    public static final Duration DEFAULT_COOLDOWN = Duration.ofSeconds(10);
+
     /** How long opening a connection may take unless told otherwise: a down server should fail over fast. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
@@ -65,6 +71,8 @@ public final class LocalAiBackend implements GuardBackend {
     private final String modelName;
     private final String modelId;
     private final Duration timeout;
+    private final Duration cooldown;
+    private final LongSupplier ticker;
     private final AtomicInteger next = new AtomicInteger();
 
     private LocalAiBackend(Builder b) {
@@ -74,6 +82,8 @@ public final class LocalAiBackend implements GuardBackend {
         this.modelName = b.modelName;
         this.modelId = b.modelId == null ? modelName : b.modelId;
         this.timeout = b.timeout;
+        this.cooldown = b.cooldown;
+        this.ticker = b.ticker;
         List<Endpoint> list = new ArrayList<>();
         for (String url : b.baseUrls) {
             OpenAiClient client = OpenAiClient.builder()
@@ -83,7 +93,7 @@ public final class LocalAiBackend implements GuardBackend {
                     .logRequests(b.logRequests)
                     .logResponses(b.logResponses)
                     .build();
-            list.add(new Endpoint(url, client));
+            list.add(new Endpoint(url, client, new AtomicLong()));
         }
         this.endpoints = List.copyOf(list);
     }
@@ -103,23 +113,44 @@ public final class LocalAiBackend implements GuardBackend {
                 .temperature(0.0)
                 .stop(options.stopSequences().isEmpty() ? null : options.stopSequences())
                 .build();
-        int start = Math.floorMod(next.getAndIncrement(), endpoints.size());
+        List<Endpoint> order = callOrder();
         List<String> failures = new ArrayList<>();
         GuardBackendException last = null;
-        for (int i = 0; i < endpoints.size(); i++) {
-            Endpoint endpoint = endpoints.get((start + i) % endpoints.size());
+        for (Endpoint endpoint : order) {
             if (options.expired()) {
                 throw failure(failures, "the deadline passed before " + endpoint.url + " was tried", last);
             }
             try {
-                return endpoint.complete(request, options);
+                Generation generation = endpoint.complete(request, options);
+                endpoint.downUntil.set(0);
+                return generation;
             } catch (EndpointFailure f) {
                 last = new GuardBackendException(f.getMessage(), f.getCause());
                 failures.add(f.getMessage());
                 if (!f.tryNext) throw last;
+                endpoint.downUntil.set(ticker.getAsLong() + cooldown.toNanos());
             }
         }
         throw failure(failures, null, last);
+    }
+
+    /**
+     * The next endpoint in round-robin order first, then the others in turn; endpoints that failed within the
+     * cooldown go last, so they are only tried when every other one fails too.
+     */
+    private List<Endpoint> callOrder() {
+        int start = Math.floorMod(next.getAndIncrement(), endpoints.size());
+        long now = ticker.getAsLong();
+        List<Endpoint> ready = new ArrayList<>(endpoints.size());
+        List<Endpoint> cooling = new ArrayList<>();
+        for (int i = 0; i < endpoints.size(); i++) {
+            Endpoint e = endpoints.get((start + i) % endpoints.size());
+            long downUntil = e.downUntil.get();
+            if (downUntil != 0 && now - downUntil < 0) cooling.add(e);
+            else ready.add(e);
+        }
+        ready.addAll(cooling);
+        return ready;
     }
 
     private GuardBackendException failure(List<String> failures, String extra, GuardBackendException last) {
@@ -194,7 +225,7 @@ public final class LocalAiBackend implements GuardBackend {
     }
 
     /** One server: its normalised base URL and client. */
-    private record Endpoint(String url, OpenAiClient client) {
+    private record Endpoint(String url, OpenAiClient client, AtomicLong downUntil) {
 
         Generation complete(CompletionRequest request, GenerationOptions options) {
             CompletionResponse response;
@@ -366,6 +397,8 @@ public final class LocalAiBackend implements GuardBackend {
         private String modelId;
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration cooldown = DEFAULT_COOLDOWN;
+        private LongSupplier ticker = System::nanoTime;
         private boolean logRequests;
         private boolean logResponses;
 
@@ -416,6 +449,24 @@ public final class LocalAiBackend implements GuardBackend {
                 throw new IllegalArgumentException("connectTimeout must be positive, was " + connectTimeout);
             }
             this.connectTimeout = connectTimeout;
+            return this;
+        }
+
+        /**
+         * After a server failed (connection error, 5xx, unreadable reply), calls try it only after the other servers
+         * for this long, so a dead server does not cost every call a failed attempt. Zero turns this off. Default 10 s.
+         */
+        public Builder cooldown(Duration cooldown) {
+            if (cooldown == null || cooldown.isNegative()) {
+                throw new IllegalArgumentException("cooldown must be zero or positive, was " + cooldown);
+            }
+            this.cooldown = cooldown;
+            return this;
+        }
+
+        /** The nanosecond clock for cooldowns; tests move it by hand. */
+        Builder ticker(LongSupplier ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
