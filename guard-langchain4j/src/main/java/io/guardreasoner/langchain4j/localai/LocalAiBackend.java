@@ -66,6 +66,7 @@ public final class LocalAiBackend implements GuardBackend {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private static final int MAX_BODY_IN_MESSAGE = 300;
+    private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(5);
 
     private final List<Endpoint> endpoints;
     private final String modelName;
@@ -93,7 +94,14 @@ public final class LocalAiBackend implements GuardBackend {
                     .logRequests(b.logRequests)
                     .logResponses(b.logResponses)
                     .build();
-            list.add(new Endpoint(url, client, new AtomicLong()));
+            // Health checks get their own client with a short read timeout: a probe must not hang for a minute.
+            Duration probe = min(HEALTH_TIMEOUT, b.timeout);
+            OpenAiClient healthClient = OpenAiClient.builder()
+                    .baseUrl(url)
+                    .connectTimeout(min(b.connectTimeout, probe))
+                    .readTimeout(probe)
+                    .build();
+            list.add(new Endpoint(url, client, healthClient, new AtomicLong()));
         }
         this.endpoints = List.copyOf(list);
     }
@@ -167,8 +175,8 @@ public final class LocalAiBackend implements GuardBackend {
     }
 
     /**
-     * Up when at least one endpoint answers {@code GET {baseUrl}/models} and lists the model name; the detail names
-     * each endpoint's state.
+     * Up when at least one endpoint answers {@code GET {baseUrl}/models} (within 5 s) and lists the model name; the
+     * detail names each endpoint's state.
      */
     @Override
     public Health health() {
@@ -177,7 +185,7 @@ public final class LocalAiBackend implements GuardBackend {
         for (Endpoint endpoint : endpoints) {
             String state;
             try {
-                ModelsListResponse models = endpoint.client.listModels().execute();
+                ModelsListResponse models = endpoint.healthClient.listModels().execute();
                 List<String> ids = models == null || models.getData() == null ? List.of()
                         : models.getData().stream().map(OpenAiModelInfo::id).toList();
                 if (ids.contains(modelName)) {
@@ -225,7 +233,7 @@ public final class LocalAiBackend implements GuardBackend {
     }
 
     /** One server: its normalised base URL and client. */
-    private record Endpoint(String url, OpenAiClient client, AtomicLong downUntil) {
+    private record Endpoint(String url, OpenAiClient client, OpenAiClient healthClient, AtomicLong downUntil) {
 
         Generation complete(CompletionRequest request, GenerationOptions options) {
             CompletionResponse response;

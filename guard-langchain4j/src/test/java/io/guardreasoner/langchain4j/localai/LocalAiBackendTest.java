@@ -316,6 +316,15 @@ class LocalAiBackendTest {
     }
 
     @Test
+    void healthOfAHangingServerIsDownNotStuck() {
+        GuardReasonerStubServer hanging = stub().failAlways(StubFault.delay(Duration.ofSeconds(10)));
+        LocalAiBackend backend = LocalAiBackend.builder().baseUrl(hanging.url()).timeout(Duration.ofMillis(300)).build();
+        GuardBackend.Health health = backend.health();
+        assertThat(health.up()).isFalse();
+        assertThat(health.detail()).startsWith(hanging.url() + " down:").contains("Timeout");
+    }
+
+    @Test
     void normalisesBaseUrls() {
         assertThat(LocalAiBackend.normalizeBaseUrl("http://localhost:8080")).isEqualTo("http://localhost:8080/v1");
         assertThat(LocalAiBackend.normalizeBaseUrl("http://localhost:8080/")).isEqualTo("http://localhost:8080/v1");
