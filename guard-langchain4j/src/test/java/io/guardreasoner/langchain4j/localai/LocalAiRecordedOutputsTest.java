@@ -31,8 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LocalAiRecordedOutputsTest {
 
-    /** Items per benchmark: enough to cover every label, few enough to keep the build fast. */
-    private static final int ITEMS = 40;
+    /** Items per benchmark: all of them (about 2,100 in all, some 13 s), so equal decisions mean equal F1 too. */
+    private static final int ITEMS = Integer.MAX_VALUE;
 
     private static final GuardPolicy POLICY = GuardPolicy.defaults();
 
