@@ -45,8 +45,9 @@ public final class GuardReasonerStubExtension implements ParameterResolver, Befo
         return builder.start();
     }
 
-    /** Stops the server when its JUnit context closes. */
-    private record Running(GuardReasonerStubServer server) implements ExtensionContext.Store.CloseableResource {
+    /** Stops the server when its JUnit context closes (JUnit 5.13+ closes AutoCloseable values, older ones CloseableResource). */
+    @SuppressWarnings("deprecation")
+    private record Running(GuardReasonerStubServer server) implements AutoCloseable, ExtensionContext.Store.CloseableResource {
         @Override
         public void close() {
             server.close();

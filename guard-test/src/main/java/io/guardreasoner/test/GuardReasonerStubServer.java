@@ -77,6 +77,42 @@ public final class GuardReasonerStubServer implements AutoCloseable {
     private final Queue<StubFault> nextFaults = new ConcurrentLinkedQueue<>();
     private volatile StubFault alwaysFault;
 
+    /**
+     * Runs a stub on its own until the process is stopped, e.g. for {@code guard-cli eval --backend localai}:
+     * {@code [--port N] [--model NAME | --any-model] [--replay FILE.jsonl]...}. Prints its base URL.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        Builder builder = builder();
+        int port = 0;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            switch (arg) {
+                case "--port" -> port = Integer.parseInt(required(arg, value));
+                case "--model" -> builder.modelName(required(arg, value));
+                case "--replay" -> builder.replay(Path.of(required(arg, value)));
+                case "--any-model" -> {
+                    builder.anyModel();
+                    continue;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + arg
+                        + "; usage: [--port N] [--model NAME | --any-model] [--replay FILE.jsonl]...");
+            }
+            i++;
+        }
+        builder.port = port;
+        GuardReasonerStubServer stub = builder.start();
+        System.out.println("GuardReasoner stub server at " + stub.url() + " serving model '" + stub.modelName()
+                + "' with " + stub.script().recordingCount() + " recorded outputs; stop with Ctrl-C");
+        Runtime.getRuntime().addShutdownHook(new Thread(stub::close));
+        Thread.currentThread().join();
+    }
+
+    private static String required(String option, String value) {
+        if (value == null) throw new IllegalArgumentException(option + " needs a value");
+        return value;
+    }
+
     private GuardReasonerStubServer(Builder b) {
         this.script = b.script;
         this.chat = b.chat;
@@ -89,9 +125,9 @@ public final class GuardReasonerStubServer implements AutoCloseable {
             return t;
         });
         try {
-            this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+            this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 64);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot open a loopback port for the stub server: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot open loopback port " + b.port + " for the stub server: " + e.getMessage(), e);
         }
         server.createContext("/", this::handle);
         server.setExecutor(executor);
@@ -523,6 +559,8 @@ public final class GuardReasonerStubServer implements AutoCloseable {
         private ChatScript chat = ChatScript.create();
         private String modelName = DEFAULT_MODEL_NAME;
         private boolean anyModel;
+        private final List<Path> replays = new ArrayList<>();
+        private int port;
 
         private Builder() {
         }
@@ -535,7 +573,7 @@ public final class GuardReasonerStubServer implements AutoCloseable {
 
         /** Also answers the exchanges recorded in this JSON Lines file with their recorded outputs. */
         public Builder replay(Path jsonl) {
-            script.replay(jsonl);
+            replays.add(Objects.requireNonNull(jsonl, "jsonl"));
             return this;
         }
 
@@ -560,6 +598,7 @@ public final class GuardReasonerStubServer implements AutoCloseable {
 
         /** Starts the server on a free loopback port. */
         public GuardReasonerStubServer start() {
+            for (Path file : replays) script.replay(file); // into the final script, whatever the call order
             return new GuardReasonerStubServer(this);
         }
     }

@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * A {@link GuardBackend} that asks a LocalAI server (or any OpenAI-compatible server) for a raw-text completion at
@@ -29,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sequences, no hidden retries.
  *
  * <p>With several base URLs, calls are spread round-robin; a call that meets a connection error, an HTTP 5xx or an
- * unreadable reply moves on to the next URL, until one answers or all have failed. A 4xx (e.g. an unknown model
+ * unreadable reply moves on to the next URL, until one answers or all have failed. A server that failed is tried
+ * last for a {@linkplain Builder#cooldown cooldown}, so a dead one does not slow every call down. A 4xx (e.g. an unknown model
  * name) or a timeout is not retried elsewhere: the next server would most likely answer the same, and a timeout has
  * already spent the caller's time.
  *
@@ -56,15 +59,21 @@ public final class LocalAiBackend implements GuardBackend {
     /** How long one HTTP call may take unless told otherwise. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
+    /** How long a server that failed is tried only after the others, unless told otherwise. */
+    public static final Duration DEFAULT_COOLDOWN = Duration.ofSeconds(10);
+
     /** How long opening a connection may take unless told otherwise: a down server should fail over fast. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private static final int MAX_BODY_IN_MESSAGE = 300;
+    private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(5);
 
     private final List<Endpoint> endpoints;
     private final String modelName;
     private final String modelId;
     private final Duration timeout;
+    private final Duration cooldown;
+    private final LongSupplier ticker;
     private final AtomicInteger next = new AtomicInteger();
 
     private LocalAiBackend(Builder b) {
@@ -74,6 +83,8 @@ public final class LocalAiBackend implements GuardBackend {
         this.modelName = b.modelName;
         this.modelId = b.modelId == null ? modelName : b.modelId;
         this.timeout = b.timeout;
+        this.cooldown = b.cooldown;
+        this.ticker = b.ticker;
         List<Endpoint> list = new ArrayList<>();
         for (String url : b.baseUrls) {
             OpenAiClient client = OpenAiClient.builder()
@@ -83,7 +94,14 @@ public final class LocalAiBackend implements GuardBackend {
                     .logRequests(b.logRequests)
                     .logResponses(b.logResponses)
                     .build();
-            list.add(new Endpoint(url, client));
+            // Health checks get their own client with a short read timeout: a probe must not hang for a minute.
+            Duration probe = min(HEALTH_TIMEOUT, b.timeout);
+            OpenAiClient healthClient = OpenAiClient.builder()
+                    .baseUrl(url)
+                    .connectTimeout(min(b.connectTimeout, probe))
+                    .readTimeout(probe)
+                    .build();
+            list.add(new Endpoint(url, client, healthClient, new AtomicLong()));
         }
         this.endpoints = List.copyOf(list);
     }
@@ -103,23 +121,44 @@ public final class LocalAiBackend implements GuardBackend {
                 .temperature(0.0)
                 .stop(options.stopSequences().isEmpty() ? null : options.stopSequences())
                 .build();
-        int start = Math.floorMod(next.getAndIncrement(), endpoints.size());
+        List<Endpoint> order = callOrder();
         List<String> failures = new ArrayList<>();
         GuardBackendException last = null;
-        for (int i = 0; i < endpoints.size(); i++) {
-            Endpoint endpoint = endpoints.get((start + i) % endpoints.size());
+        for (Endpoint endpoint : order) {
             if (options.expired()) {
                 throw failure(failures, "the deadline passed before " + endpoint.url + " was tried", last);
             }
             try {
-                return endpoint.complete(request, options);
+                Generation generation = endpoint.complete(request, options);
+                endpoint.downUntil.set(0);
+                return generation;
             } catch (EndpointFailure f) {
                 last = new GuardBackendException(f.getMessage(), f.getCause());
                 failures.add(f.getMessage());
                 if (!f.tryNext) throw last;
+                endpoint.downUntil.set(ticker.getAsLong() + cooldown.toNanos());
             }
         }
         throw failure(failures, null, last);
+    }
+
+    /**
+     * The next endpoint in round-robin order first, then the others in turn; endpoints that failed within the
+     * cooldown go last, so they are only tried when every other one fails too.
+     */
+    private List<Endpoint> callOrder() {
+        int start = Math.floorMod(next.getAndIncrement(), endpoints.size());
+        long now = ticker.getAsLong();
+        List<Endpoint> ready = new ArrayList<>(endpoints.size());
+        List<Endpoint> cooling = new ArrayList<>();
+        for (int i = 0; i < endpoints.size(); i++) {
+            Endpoint e = endpoints.get((start + i) % endpoints.size());
+            long downUntil = e.downUntil.get();
+            if (downUntil != 0 && now - downUntil < 0) cooling.add(e);
+            else ready.add(e);
+        }
+        ready.addAll(cooling);
+        return ready;
     }
 
     private GuardBackendException failure(List<String> failures, String extra, GuardBackendException last) {
@@ -136,8 +175,8 @@ public final class LocalAiBackend implements GuardBackend {
     }
 
     /**
-     * Up when at least one endpoint answers {@code GET {baseUrl}/models} and lists the model name; the detail names
-     * each endpoint's state.
+     * Up when at least one endpoint answers {@code GET {baseUrl}/models} (within 5 s) and lists the model name; the
+     * detail names each endpoint's state.
      */
     @Override
     public Health health() {
@@ -146,7 +185,7 @@ public final class LocalAiBackend implements GuardBackend {
         for (Endpoint endpoint : endpoints) {
             String state;
             try {
-                ModelsListResponse models = endpoint.client.listModels().execute();
+                ModelsListResponse models = endpoint.healthClient.listModels().execute();
                 List<String> ids = models == null || models.getData() == null ? List.of()
                         : models.getData().stream().map(OpenAiModelInfo::id).toList();
                 if (ids.contains(modelName)) {
@@ -194,7 +233,7 @@ public final class LocalAiBackend implements GuardBackend {
     }
 
     /** One server: its normalised base URL and client. */
-    private record Endpoint(String url, OpenAiClient client) {
+    private record Endpoint(String url, OpenAiClient client, OpenAiClient healthClient, AtomicLong downUntil) {
 
         Generation complete(CompletionRequest request, GenerationOptions options) {
             CompletionResponse response;
@@ -253,7 +292,7 @@ public final class LocalAiBackend implements GuardBackend {
         HttpException http = find(e, HttpException.class);
         if (http != null) {
             int status = http.statusCode();
-            String what = "LocalAI at " + url + " answered HTTP " + status + ": " + shorten(http.getMessage());
+            String what = "LocalAI at " + url + " answered HTTP " + status + ": " + shorten(errorMessage(http.getMessage()));
             if (status == 404) what += " (check the model name and that the base URL ends in /v1)";
             return new EndpointFailure(what, e, status >= 500);
         }
@@ -278,6 +317,19 @@ public final class LocalAiBackend implements GuardBackend {
         }
         return new EndpointFailure("LocalAI at " + url + " failed: " + describe(e), e, true);
     }
+
+    /** The {@code error.message} of an OpenAI/LocalAI error body, or the body itself. */
+    private static String errorMessage(String body) {
+        if (body == null) return "";
+        try {
+            com.fasterxml.jackson.databind.JsonNode message = ERROR_READER.readTree(body).path("error").path("message");
+            return message.isTextual() && !message.asText().isBlank() ? message.asText() : body;
+        } catch (java.io.IOException | RuntimeException e) {
+            return body;
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper ERROR_READER = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private static String describe(Throwable e) {
         Throwable root = e;
@@ -353,6 +405,8 @@ public final class LocalAiBackend implements GuardBackend {
         private String modelId;
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration cooldown = DEFAULT_COOLDOWN;
+        private LongSupplier ticker = System::nanoTime;
         private boolean logRequests;
         private boolean logResponses;
 
@@ -403,6 +457,24 @@ public final class LocalAiBackend implements GuardBackend {
                 throw new IllegalArgumentException("connectTimeout must be positive, was " + connectTimeout);
             }
             this.connectTimeout = connectTimeout;
+            return this;
+        }
+
+        /**
+         * After a server failed (connection error, 5xx, unreadable reply), calls try it only after the other servers
+         * for this long, so a dead server does not cost every call a failed attempt. Zero turns this off. Default 10 s.
+         */
+        public Builder cooldown(Duration cooldown) {
+            if (cooldown == null || cooldown.isNegative()) {
+                throw new IllegalArgumentException("cooldown must be zero or positive, was " + cooldown);
+            }
+            this.cooldown = cooldown;
+            return this;
+        }
+
+        /** The nanosecond clock for cooldowns; tests move it by hand. */
+        Builder ticker(LongSupplier ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 

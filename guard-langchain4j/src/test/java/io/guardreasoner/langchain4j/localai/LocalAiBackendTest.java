@@ -131,7 +131,49 @@ class LocalAiBackendTest {
                     .startsWith("# Task 1");
         }
         assertThat(healthy.completionRequests()).hasSize(4);
-        assertThat(broken.completionRequests()).hasSize(2); // round-robin starts there every other call
+        assertThat(broken.completionRequests()).hasSize(1); // then it cools down and is tried last
+    }
+
+    @Test
+    void retriesAFailedServerFirstAgainAfterTheCooldown() {
+        GuardReasonerStubServer flaky = stub().failAlways(StubFault.status(500));
+        GuardReasonerStubServer healthy = stub();
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        LocalAiBackend backend = LocalAiBackend.builder().baseUrls(List.of(flaky.url(), healthy.url()))
+                .cooldown(Duration.ofSeconds(10)).ticker(now::get).build();
+        String prompt = PROMPT.render(Exchange.request("q"));
+
+        for (int i = 0; i < 4; i++) backend.generate(prompt, GenerationOptions.maxTokens(5));
+        assertThat(flaky.completionRequests()).hasSize(1);
+
+        flaky.heal();
+        now.addAndGet(Duration.ofSeconds(11).toNanos());
+        for (int i = 0; i < 4; i++) backend.generate(prompt, GenerationOptions.maxTokens(5));
+        assertThat(flaky.completionRequests()).hasSize(3); // back in the rotation: every other call
+    }
+
+    @Test
+    void triesCoolingServersWhenNothingElseIsLeft() {
+        GuardReasonerStubServer a = stub().failNext(StubFault.status(500));
+        GuardReasonerStubServer b = stub().failNext(StubFault.status(500));
+        LocalAiBackend backend = backend(a.url(), b.url());
+        String prompt = PROMPT.render(Exchange.request("q"));
+
+        assertThatThrownBy(() -> backend.generate(prompt, GenerationOptions.maxTokens(5)))
+                .hasMessageContaining("every LocalAI endpoint tried failed (2 of 2)");
+        // Both are cooling down now, and both have healed: the call still goes out rather than failing unasked.
+        assertThat(backend.generate(prompt, GenerationOptions.maxTokens(5)).text()).isNotEmpty();
+    }
+
+    @Test
+    void withoutCooldownEveryCallStartsWhereRoundRobinSays() {
+        GuardReasonerStubServer broken = stub().failAlways(StubFault.status(500));
+        GuardReasonerStubServer healthy = stub();
+        LocalAiBackend backend = LocalAiBackend.builder().baseUrls(List.of(broken.url(), healthy.url()))
+                .cooldown(Duration.ZERO).build();
+        for (int i = 0; i < 4; i++) backend.generate(PROMPT.render(Exchange.request("q")), GenerationOptions.maxTokens(5));
+        assertThat(broken.completionRequests()).hasSize(2);
+        assertThat(healthy.completionRequests()).hasSize(4);
     }
 
     @Test
@@ -271,6 +313,15 @@ class LocalAiBackendTest {
         assertThat(health.detail())
                 .contains(other.url() + " reachable, but it does not serve model 'guardreasoner-3b' (it lists [llama-3-8b])")
                 .contains(downUrl + " down:");
+    }
+
+    @Test
+    void healthOfAHangingServerIsDownNotStuck() {
+        GuardReasonerStubServer hanging = stub().failAlways(StubFault.delay(Duration.ofSeconds(10)));
+        LocalAiBackend backend = LocalAiBackend.builder().baseUrl(hanging.url()).timeout(Duration.ofMillis(300)).build();
+        GuardBackend.Health health = backend.health();
+        assertThat(health.up()).isFalse();
+        assertThat(health.detail()).startsWith(hanging.url() + " down:").contains("Timeout");
     }
 
     @Test
