@@ -20,7 +20,7 @@ import java.util.Optional;
  *
  * <p>Every line carries the rail, decision, source, backend, model, latency, the three labels and the SHA-256 of
  * the request and response, so a turn can be matched to a complaint without keeping what the user wrote. The texts
- * themselves and the model's reasoning are written only when {@link GuardReasonerProperties.Audit} asks for them.
+ * themselves, the model's reasoning and its raw output are written only when {@link GuardReasonerProperties.Audit} asks for them.
  */
 public final class GuardReasonerAuditLog implements AssessmentListener {
 
@@ -85,6 +85,7 @@ public final class GuardReasonerAuditLog implements AssessmentListener {
                 if (!r.response().isEmpty()) field(out, "reasoning_response", cut(r.response()));
             });
         }
+        if (settings.includeRaw()) verdict.ifPresent(v -> field(out, "raw_output", cut(v.raw())));
         return out.toString();
     }
 

@@ -247,12 +247,14 @@ public record GuardReasonerProperties(
      * @param enabled          write the audit line
      * @param includeTexts     add the request and response texts; off by default, when only their SHA-256 is logged
      * @param includeReasoning add the model's reasoning; off by default
+     * @param includeRaw       add the model's raw output; off by default
      * @param maxChars         the longest text or reasoning written; longer ones are cut and marked
      */
     public record Audit(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("false") boolean includeTexts,
             @DefaultValue("false") boolean includeReasoning,
+            @DefaultValue("false") boolean includeRaw,
             @DefaultValue("2000") int maxChars) {
         public Audit {
             if (maxChars < 1) throw invalid("audit.max-chars", maxChars, "must be at least 1");

@@ -30,7 +30,7 @@ class GuardReasonerAuditLogTest {
     @Test
     void writesOneLineWithLabelsDecisionLatencyAndHashesButNoTextsByDefault() {
         Exchange exchange = Exchange.of(REQUEST, RESPONSE);
-        String line = new GuardReasonerAuditLog(new GuardReasonerProperties.Audit(true, false, false, 2000), "scripted")
+        String line = new GuardReasonerAuditLog(new GuardReasonerProperties.Audit(true, false, false, false, 2000), "scripted")
                 .line(exchange, assess(exchange));
 
         assertThat(line).doesNotContain("\n")
@@ -38,18 +38,18 @@ class GuardReasonerAuditLogTest {
                         "backend=scripted", "request=harmful", "completion=compliance", "response=harmful",
                         "latency_ms=", "request_sha256=" + GuardReasonerAuditLog.sha256(REQUEST),
                         "response_sha256=" + GuardReasonerAuditLog.sha256(RESPONSE))
-                .doesNotContain("ann@example.com", "tension wrench", "reasoning_");
+                .doesNotContain("ann@example.com", "tension wrench", "reasoning_", "raw_output");
     }
 
     @Test
     void includesEscapedTextsAndReasoningOnlyWhenConfigured() {
         Exchange exchange = Exchange.of(REQUEST, RESPONSE);
-        String line = new GuardReasonerAuditLog(new GuardReasonerProperties.Audit(true, true, true, 30), "scripted")
+        String line = new GuardReasonerAuditLog(new GuardReasonerProperties.Audit(true, true, true, true, 30), "scripted")
                 .line(exchange, assess(exchange));
 
         assertThat(line).doesNotContain("\n")
                 .contains("request_text=\"My email is ann@example.com; h…[20 more chars]\"", "response_text=\"Insert a tension wrench \\\"caref…[")
-                .contains("reasoning_response=\"");
+                .contains("reasoning_response=\"", "raw_output=\"# Task 1\\n");
     }
 
     @Test
@@ -60,7 +60,7 @@ class GuardReasonerAuditLogTest {
         try (Guard guard = Guard.builder().backend(backend).build()) {
             a = guard.assess(exchange, Rail.INPUT);
         }
-        String line = new GuardReasonerAuditLog(new GuardReasonerProperties.Audit(true, false, false, 2000), "scripted")
+        String line = new GuardReasonerAuditLog(new GuardReasonerProperties.Audit(true, false, false, false, 2000), "scripted")
                 .line(exchange, a);
         assertThat(line).contains("decision=block", "source=failure", "failure=backend_error", "request=none",
                 "failure_message=\"", "server down");

@@ -100,6 +100,18 @@ class ChatbotApplicationTest extends ChatbotTestServers {
     }
 
     @Test
+    void chatModelOutageIsA502WithTheReasonNotA500() throws Exception {
+        CHAT.failAlways(StubFault.status(503, "model loading"));
+        try {
+            HttpResponse<String> response = post("/api/chat", "{\"message\": \"How do I bake bread today?\"}");
+            assertThat(response.statusCode()).isEqualTo(502);
+            assertThat(JSON.readTree(response.body()).path("error").asText()).startsWith("the chat model did not answer");
+        } finally {
+            CHAT.heal();
+        }
+    }
+
+    @Test
     void badInputGetsA400WithAClearMessage() throws Exception {
         HttpResponse<String> empty = post("/api/chat", "{\"message\": \"  \"}");
         assertThat(empty.statusCode()).isEqualTo(400);
