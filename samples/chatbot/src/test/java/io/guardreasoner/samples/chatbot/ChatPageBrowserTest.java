@@ -2,7 +2,8 @@ package io.guardreasoner.samples.chatbot;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import io.guardreasoner.test.StubFault;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
@@ -43,11 +44,17 @@ class ChatPageBrowserTest extends ChatbotTestServers {
     @Value("${local.server.port}")
     int port;
 
-    @BeforeAll
-    static void startBrowser() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "browser test skipped: needs " + CHROMIUM + " and " + CHROMEDRIVER
-                        + " (apt-get install -y chromium chromium-driver)");
+    /** Starts the browser once for the class; skips (with the reason) when Chromium is not installed. */
+    @BeforeEach
+    void startBrowser() throws Exception {
+        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        if (!installed) {
+            String reason = "browser test skipped: needs " + CHROMIUM + " and " + CHROMEDRIVER
+                    + " (apt-get install -y chromium chromium-driver)";
+            System.err.println(reason);
+            Assumptions.abort(reason);
+        }
+        if (browser != null) return;
         profile = Files.createTempDirectory("chatbot-chromium-");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
@@ -74,7 +81,15 @@ class ChatPageBrowserTest extends ChatbotTestServers {
         browser.get("http://127.0.0.1:" + port + "/");
         assertThat(browser.getTitle()).isEqualTo("GuardReasoner chatbot");
 
-        WebElement benign = send(BENIGN, 1);
+        // A slow guard: the turn shows a spinner until the verdict is in.
+        GUARD.failNext(StubFault.delay(Duration.ofMillis(1500)));
+        browser.findElement(By.id("message")).sendKeys(BENIGN, Keys.ENTER);
+        WebElement spinner = new WebDriverWait(browser, Duration.ofSeconds(5)).until(
+                ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#turns .turn.pending .spinner")));
+        assertThat(spinner.isDisplayed()).isTrue();
+        assertThat(browser.findElement(By.id("send")).isEnabled()).as("send is disabled while the guard works").isFalse();
+        WebElement benign = awaitReply(1);
+        assertThat(benign.findElement(By.cssSelector(".spinner")).isDisplayed()).isFalse();
         assertThat(benign.getAttribute("data-blocked")).isEqualTo("false");
         assertThat(benign.findElement(By.cssSelector(".decision")).getText()).isEqualToIgnoringCase("allow");
         assertThat(benign.findElement(By.cssSelector(".reply")).getText()).startsWith("Mix flour");
@@ -115,6 +130,11 @@ class ChatPageBrowserTest extends ChatbotTestServers {
         WebElement input = browser.findElement(By.id("message"));
         new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.elementToBeClickable(input));
         input.sendKeys(message, Keys.ENTER);
+        return awaitReply(n);
+    }
+
+    /** Waits until turn number {@code n} has its reply. */
+    private WebElement awaitReply(int n) {
         By turn = By.cssSelector("#turns .turn:nth-child(" + n + "):not(.pending)");
         return new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.presenceOfElementLocated(turn));
     }
