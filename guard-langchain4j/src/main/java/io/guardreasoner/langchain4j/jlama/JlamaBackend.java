@@ -57,7 +57,10 @@ public final class JlamaBackend implements GuardBackend {
     public enum Quantization {
         /** Weights as stored (BF16/F32), activations in the working type. Slowest. */
         NONE,
-        /** Jlama quantizes some matrices to Q4 at every load (Jlama 0.8.4 covers only part of each layer). */
+        /**
+         * Jlama quantizes to Q4 at every load, with float activations; Jlama 0.8.4 leaves part of each layer
+         * unquantized. The naive configuration, for comparison.
+         */
         RUNTIME_Q4,
         /** All matrices are quantized to Q4 once into the cache folder and loaded from there; 8-bit activations. */
         PRE_QUANTIZED_Q4
@@ -78,6 +81,7 @@ public final class JlamaBackend implements GuardBackend {
     private final boolean prefixReuse;
     private final ReentrantLock lock = new ReentrantLock(true);
 
+    private final String activationType;
     private int[] prefixIds;
     private KvBufferCache.KvBuffer prefixKv;
     private volatile boolean closed;
@@ -115,8 +119,9 @@ public final class JlamaBackend implements GuardBackend {
                 workingQuant = DType.I8;
             }
             case RUNTIME_Q4 -> {
+                // Jlama leaves the sparse-loaded matrices unquantized, and its kernels have no I8 x BF16 path.
                 runtimeQuant = Optional.of(DType.Q4);
-                workingQuant = DType.I8;
+                workingQuant = DType.F32;
             }
             case NONE -> workingQuant = storedType.equals("Q4") ? DType.I8 : DType.F32;
         }
@@ -141,11 +146,16 @@ public final class JlamaBackend implements GuardBackend {
         this.endTokens = endTokens(c, tokenizer);
         this.reusablePrefix = b.reusablePrefix;
         this.prefixReuse = b.prefixReuse && !reusablePrefix.isEmpty();
-        LOG.log(System.Logger.Level.INFO, "Loaded {0} from {1} in {2} ms: {3} layers, weights {4}, quantization {5}, "
-                        + "kernels {6}, {7} threads, max context {8} tokens, prefix reuse {9}", modelId, dir,
-                (System.nanoTime() - start) / 1_000_000, c.numberOfLayers, storedType, quantization,
+        this.activationType = activationType(model);
+        if (workingQuant == DType.I8 && !activationType.equals("I8")) {
+            LOG.log(System.Logger.Level.INFO, "Jlama runs this model with {0} activations: its hidden and intermediate "
+                    + "sizes are too small for 8-bit activations at this CPU vector width", activationType);
+        }
+        LOG.log(System.Logger.Level.INFO, "Loaded {0} from {1} in {2} ms: {3} layers, stored weights {4}, quantization {5}, "
+                        + "activations {10}, kernels {6}, {7} threads, max context {8} tokens, prefix reuse {9}", modelId,
+                dir, (System.nanoTime() - start) / 1_000_000, c.numberOfLayers, storedType, quantization,
                 kernels(), String.valueOf(PhysicalCoreExecutor.instance.get().getCoreCount()), String.valueOf(maxContextTokens),
-                prefixReuse ? "on" : "off");
+                prefixReuse ? "on" : "off", activationType);
     }
 
     public static Builder builder() {
@@ -333,7 +343,8 @@ public final class JlamaBackend implements GuardBackend {
     @Override
     public Health health() {
         if (closed) return Health.down("closed");
-        return Health.up(modelId + " loaded from " + loadedDir + " (" + quantization + ", " + kernels() + ")");
+        return Health.up(modelId + " loaded from " + loadedDir + " (" + quantization + ", " + activationType
+                + " activations, " + kernels() + ")");
     }
 
     /** The folder the model was read from: the source, or its pre-quantized copy in the cache. */
@@ -364,6 +375,25 @@ public final class JlamaBackend implements GuardBackend {
     /** The number of tokens the model reads for {@code prompt}, {@code <|begin_of_text|>} included. */
     public int countTokens(String prompt) {
         return encode(prompt).length;
+    }
+
+    /**
+     * The type Jlama quantizes activations to for its matrix products: {@code I8} on the fast Q4 path, or a float type
+     * when the weights are not Q4 or the model's sizes do not fit the CPU's vector width.
+     */
+    public String activationType() {
+        return activationType;
+    }
+
+    /** Jlama keeps the chosen type in a protected field; read it so the log and benchmarks can say which path runs. */
+    private static String activationType(AbstractModel model) {
+        try {
+            java.lang.reflect.Field f = AbstractModel.class.getDeclaredField("workingQType");
+            f.setAccessible(true);
+            return String.valueOf(f.get(model));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     /** Which Jlama kernels run: the native SIMD library (jlama-native) or the Java Vector API. */

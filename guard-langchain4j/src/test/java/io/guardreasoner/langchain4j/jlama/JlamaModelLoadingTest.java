@@ -1,0 +1,190 @@
+package io.guardreasoner.langchain4j.jlama;
+
+import io.guardreasoner.core.Generation;
+import io.guardreasoner.core.GenerationOptions;
+import io.guardreasoner.core.GuardBackendException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Where models come from: single and sharded folders, the download cache, pre-quantized copies, broken folders. */
+class JlamaModelLoadingTest {
+
+    @TempDir
+    Path tmp;
+
+    private JlamaBackend.Builder local(Path dir) {
+        return JlamaBackend.builder().modelDir(dir).cacheDir(tmp.resolve("cache"));
+    }
+
+    @Test
+    void loadsAShardedBf16ModelWithTiedEmbeddingsAndLlama3Rope() {
+        Path dir = LlamaModelWriter.builder().shards(3).dtype(LlamaModelWriter.DType.BF16).tieEmbeddings(true)
+                .llama3RopeScaling(true).build().write(tmp.resolve("sharded"));
+        assertThat(dir.resolve("model.safetensors.index.json")).exists();
+        assertThat(dir.resolve("model-00003-of-00003.safetensors")).exists();
+
+        try (JlamaBackend asStored = local(dir).quantization(JlamaBackend.Quantization.NONE).build();
+             JlamaBackend preQuantized = local(dir).build()) {
+            assertThat(asStored.loadedDir()).isEqualTo(dir);
+            assertThat(asStored.generate("Hello there", GenerationOptions.maxTokens(5)).generatedTokens()).hasValue(5);
+            assertThat(preQuantized.loadedDir()).isNotEqualTo(dir);
+            assertThat(preQuantized.generate("Hello there", GenerationOptions.maxTokens(5)).generatedTokens()).hasValue(5);
+        }
+    }
+
+    @Test
+    void loadsASingleFileModelAsStored() {
+        Path dir = LlamaModelWriter.builder().build().write(tmp.resolve("single"));
+
+        try (JlamaBackend b = local(dir).quantization(JlamaBackend.Quantization.NONE).build()) {
+            assertThat(b.quantization()).isEqualTo(JlamaBackend.Quantization.NONE);
+            assertThat(b.generate("Hello world, how are you?", GenerationOptions.maxTokens(4)).generatedTokens())
+                    .hasValue(4);
+            // With seed 42 the model's first greedy choice after this prompt is <|end_of_text|>.
+            Generation ended = b.generate("Hello there", GenerationOptions.maxTokens(4));
+            assertThat(ended.finishReason()).isEqualTo(Generation.FinishReason.END_OF_TEXT);
+            assertThat(ended.generatedTokens()).hasValue(0);
+            assertThat(ended.text()).isEmpty();
+        }
+    }
+
+    @Test
+    void preQuantizesOnceIntoTheCacheAndLoadsQ4Afterwards() throws IOException {
+        // Hidden and intermediate sizes of 512 let Jlama run Q4 weights with 8-bit activations on AVX-512 too.
+        Path dir = LlamaModelWriter.builder().hiddenSize(512).intermediateSize(512).heads(8).kvHeads(4).layers(1)
+                .dtype(LlamaModelWriter.DType.BF16).build().write(tmp.resolve("bf16"));
+        Path quantized;
+        String first;
+        try (JlamaBackend b = local(dir).build()) {
+            assertThat(b.quantization()).isEqualTo(JlamaBackend.Quantization.PRE_QUANTIZED_Q4);
+            assertThat(b.activationType()).isEqualTo("I8");
+            quantized = b.loadedDir();
+            first = b.generate("Hello there", GenerationOptions.maxTokens(4)).text();
+        }
+        assertThat(quantized).startsWith(tmp.resolve("cache")).isNotEqualTo(dir);
+        assertThat(quantized.resolve(".finished")).exists();
+        Path weights = quantized.resolve("model.safetensors");
+        assertThat(ModelDirectory.storedWeightType(java.util.List.of(weights))).isEqualTo("Q4");
+        assertThat(ModelDirectory.readSafetensorsHeader(weights).has("model.layers.0.mlp.up_proj.weight.qb")).isTrue();
+        assertThat(ModelDirectory.readSafetensorsHeader(weights).path("model.norm.weight").path("dtype").asText())
+                .isEqualTo("BF16");
+        FileTime written = Files.getLastModifiedTime(weights);
+
+        try (JlamaBackend again = local(dir).build()) {
+            assertThat(again.loadedDir()).isEqualTo(quantized);
+            assertThat(again.generate("Hello there", GenerationOptions.maxTokens(4)).text()).isEqualTo(first);
+        }
+        assertThat(Files.getLastModifiedTime(weights)).isEqualTo(written);
+    }
+
+    @Test
+    void runtimeQuantizationIsAvailableAsTheNaiveConfiguration() {
+        Path dir = LlamaModelWriter.builder().dtype(LlamaModelWriter.DType.BF16).build().write(tmp.resolve("rt"));
+
+        try (JlamaBackend b = local(dir).quantization(JlamaBackend.Quantization.RUNTIME_Q4).prefixReuse(false).build()) {
+            assertThat(b.loadedDir()).isEqualTo(dir);
+            assertThat(b.generate("Hello", GenerationOptions.maxTokens(3)).generatedTokens()).hasValue(3);
+        }
+        assertThat(tmp.resolve("cache").resolve("quantized")).doesNotExist();
+    }
+
+    @Test
+    void missingFolderIsNamed() {
+        Path nowhere = tmp.resolve("nowhere");
+        assertThatThrownBy(() -> local(nowhere).build())
+                .isInstanceOf(GuardBackendException.class)
+                .hasMessageContaining(nowhere.toString()).hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void missingConfigIsNamed() throws IOException {
+        Path dir = LlamaModelWriter.builder().build().write(tmp.resolve("m"));
+        Files.delete(dir.resolve("config.json"));
+
+        assertThatThrownBy(() -> local(dir).build())
+                .isInstanceOf(GuardBackendException.class).hasMessageContaining("has no config.json");
+    }
+
+    @Test
+    void missingTokenizerIsNamed() throws IOException {
+        Path dir = LlamaModelWriter.builder().build().write(tmp.resolve("m"));
+        Files.delete(dir.resolve("tokenizer.json"));
+
+        assertThatThrownBy(() -> local(dir).build())
+                .isInstanceOf(GuardBackendException.class).hasMessageContaining("has no tokenizer.json");
+    }
+
+    @Test
+    void missingWeightsAreNamed() throws IOException {
+        Path dir = LlamaModelWriter.builder().build().write(tmp.resolve("m"));
+        Files.delete(dir.resolve("model.safetensors"));
+
+        assertThatThrownBy(() -> local(dir).build())
+                .isInstanceOf(GuardBackendException.class)
+                .hasMessageContaining("expected model.safetensors or model.safetensors.index.json");
+    }
+
+    @Test
+    void missingShardIsNamed() throws IOException {
+        Path dir = LlamaModelWriter.builder().shards(2).build().write(tmp.resolve("m"));
+        Files.delete(dir.resolve("model-00002-of-00002.safetensors"));
+
+        assertThatThrownBy(() -> local(dir).build())
+                .isInstanceOf(GuardBackendException.class)
+                .hasMessageContaining("model-00002-of-00002.safetensors").hasMessageContaining("is missing");
+    }
+
+    @Test
+    void brokenWeightsAndConfigAreNamed() throws IOException {
+        Path dir = LlamaModelWriter.builder().build().write(tmp.resolve("m"));
+        Files.writeString(dir.resolve("model.safetensors"), "not safetensors");
+        assertThatThrownBy(() -> local(dir).build())
+                .isInstanceOf(GuardBackendException.class)
+                .hasMessageContaining("model.safetensors").hasMessageContaining("not a safetensors file");
+
+        Files.writeString(dir.resolve("config.json"), "{ broken");
+        assertThatThrownBy(() -> local(dir).build())
+                .isInstanceOf(GuardBackendException.class)
+                .hasMessageContaining("config.json is not valid JSON");
+    }
+
+    @Test
+    void aModelAlreadyInTheCacheIsUsedWithoutDownloading() throws IOException {
+        Path cache = tmp.resolve("hf");
+        Path local = HuggingFaceDownload.localDir("someone/TinyGuard", cache);
+        LlamaModelWriter.builder().build().write(local);
+        Files.createFile(local.resolve(".finished"));
+
+        try (JlamaBackend b = JlamaBackend.builder().model("someone/TinyGuard").cacheDir(cache)
+                .quantization(JlamaBackend.Quantization.NONE).build()) {
+            assertThat(b.modelId()).isEqualTo("someone/TinyGuard");
+            assertThat(b.sourceDir()).isEqualTo(local);
+            assertThat(b.generate("Hi", GenerationOptions.maxTokens(2)).generatedTokens()).hasValue(2);
+        }
+    }
+
+    @Test
+    void aFailedDownloadSuggestsModelDir() {
+        assertThatThrownBy(() -> JlamaBackend.builder().model("guardreasoner-test/no-such-model")
+                .cacheDir(tmp.resolve("hf")).build())
+                .isInstanceOf(GuardBackendException.class)
+                .hasMessageContaining("Could not download guardreasoner-test/no-such-model")
+                .hasMessageContaining("modelDir(")
+                .hasMessageContaining("--model-dir");
+    }
+
+    @Test
+    void aBadModelIdIsExplained() {
+        assertThatThrownBy(() -> JlamaBackend.builder().model("no-slash").cacheDir(tmp).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("owner/name");
+    }
+}
