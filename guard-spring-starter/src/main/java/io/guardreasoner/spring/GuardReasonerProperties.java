@@ -2,7 +2,6 @@ package io.guardreasoner.spring;
 
 import io.guardreasoner.core.GuardAction;
 import io.guardreasoner.core.GuardPolicy;
-import io.guardreasoner.core.Rail;
 import io.guardreasoner.core.RailPolicy;
 import io.guardreasoner.langchain4j.VetoMode;
 import io.guardreasoner.langchain4j.jlama.JlamaBackend;
@@ -264,11 +263,6 @@ public record GuardReasonerProperties(
     /** The policy these properties describe. */
     public GuardPolicy toPolicy() {
         return GuardPolicy.builder().input(input.toRailPolicy()).output(output.toRailPolicy()).build();
-    }
-
-    /** The rules of one rail. */
-    public RailPolicy railPolicy(Rail rail) {
-        return rail == Rail.INPUT ? input.toRailPolicy() : output.toRailPolicy();
     }
 
     private static void requirePositive(String property, Duration value) {
