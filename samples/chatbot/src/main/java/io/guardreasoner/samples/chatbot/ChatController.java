@@ -45,7 +45,7 @@ class ChatController {
             return error(HttpStatus.BAD_REQUEST, "message is too long: " + message.length() + " characters, at most "
                     + MAX_MESSAGE_CHARS);
         }
-        try (TurnRecorder.Turn turn = recorder.begin(message)) {
+        try (TurnRecorder.Turn turn = recorder.begin()) {
             String reply;
             boolean vetoed = false;
             try {

@@ -7,33 +7,30 @@ import org.springframework.stereotype.Component;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Collects the guard's assessments of one chat turn, so the reply can show what the guard decided and why.
  *
- * <p>The guard reports to listeners from its own worker threads, so assessments are matched to a turn by the
- * user's message: the guardrails judge exactly that text. Two users sending the same text at the same moment
- * would both see both verdicts, which for identical text are the same verdict.
+ * <p>A synchronous AI service call runs its guardrails on the caller's thread, and {@code Guard.assess} tells its
+ * listeners on that same thread, so a thread-bound turn gets exactly the checks of its own request, even when many
+ * users chat at once.
  */
 @Component
 class TurnRecorder implements AssessmentListener {
 
-    private final Set<Turn> open = ConcurrentHashMap.newKeySet();
+    private final ThreadLocal<Turn> current = new ThreadLocal<>();
 
-    /** Starts recording for a message; close the turn when the reply is ready. */
-    Turn begin(String message) {
-        Turn turn = new Turn(message);
-        open.add(turn);
+    /** Starts recording on this thread; close the turn when the reply is ready. */
+    Turn begin() {
+        Turn turn = new Turn();
+        current.set(turn);
         return turn;
     }
 
     @Override
     public void onAssessment(Exchange exchange, Assessment assessment) {
-        for (Turn turn : open) {
-            if (turn.message.equals(exchange.request())) turn.add(new Recorded(exchange, assessment));
-        }
+        Turn turn = current.get();
+        if (turn != null) turn.recorded.add(new Recorded(exchange, assessment));
     }
 
     /** One assessment with the exchange it judged. */
@@ -41,24 +38,18 @@ class TurnRecorder implements AssessmentListener {
 
     /** The assessments of one turn, in the order the guard made them. */
     final class Turn implements AutoCloseable {
-        private final String message;
         private final List<Recorded> recorded = new ArrayList<>();
 
-        private Turn(String message) {
-            this.message = message;
+        private Turn() {
         }
 
-        private synchronized void add(Recorded r) {
-            recorded.add(r);
-        }
-
-        synchronized List<Recorded> assessments() {
+        List<Recorded> assessments() {
             return List.copyOf(recorded);
         }
 
         @Override
         public void close() {
-            open.remove(this);
+            current.remove();
         }
     }
 }

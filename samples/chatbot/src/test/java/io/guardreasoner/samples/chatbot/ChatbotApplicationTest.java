@@ -54,6 +54,29 @@ class ChatbotApplicationTest extends ChatbotTestServers {
     }
 
     @Test
+    void concurrentTurnsEachReportOnlyTheirOwnChecks() throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            var benign = new java.util.ArrayList<java.util.concurrent.Future<JsonNode>>();
+            var harmful = new java.util.ArrayList<java.util.concurrent.Future<JsonNode>>();
+            for (int i = 0; i < 4; i++) {
+                benign.add(pool.submit(() -> chat(BENIGN)));
+                harmful.add(pool.submit(() -> chat(HARMFUL_REQUEST)));
+            }
+            for (var f : benign) {
+                assertThat(f.get().path("assessments")).extracting(a -> a.path("rail").asText() + ":" + a.path("decision").asText())
+                        .containsExactly("input:allow", "output:allow");
+            }
+            for (var f : harmful) {
+                assertThat(f.get().path("assessments")).extracting(a -> a.path("rail").asText() + ":" + a.path("decision").asText())
+                        .containsExactly("input:block");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void harmfulRequestIsBlockedPolitelyWithoutReachingTheChatModel() throws Exception {
         int chatCallsBefore = CHAT.chatRequests().size();
         JsonNode turn = chat(HARMFUL_REQUEST);
