@@ -214,6 +214,11 @@ public final class Llama3Tokenizer {
         return special[id];
     }
 
+    /** The ids of all special tokens, ascending. */
+    public int[] specialTokenIds() {
+        return java.util.stream.IntStream.range(0, special.length).filter(id -> special[id]).toArray();
+    }
+
     /** The token ids of a text, without {@code <|begin_of_text|>}; special tokens in the text are matched verbatim. */
     public int[] encode(String text) {
         return encode(text, false);
