@@ -1,0 +1,134 @@
+package io.guardreasoner.langchain4j.jlama;
+
+import com.github.tjake.jlama.model.AbstractModel;
+import com.github.tjake.jlama.model.ModelSupport;
+import com.github.tjake.jlama.safetensors.DType;
+import com.github.tjake.jlama.tensor.AbstractTensor;
+import com.github.tjake.jlama.tensor.KvBufferCache;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Jlama with our fixes computes the logits of the Llama forward pass (transformers' math, {@link ReferenceLlama}) on a
+ * small model with Llama-3.2's config features; plain Jlama 0.8.4 does not, because it ignores llama3 rope_scaling.
+ */
+class JlamaRopeFidelityTest {
+
+    private static final int PROMPT_TOKENS = 300;
+    private static final double TOLERANCE = 1e-4;
+
+    @TempDir
+    static Path tmp;
+
+    private static int[] prompt;
+
+    @BeforeAll
+    static void prompt() {
+        Random random = new Random(7);
+        int vocab = TinyLlamaModel.SMALL.vocab();
+        prompt = new int[PROMPT_TOKENS];
+        prompt[0] = vocab - 3; // <|begin_of_text|>
+        for (int i = 1; i < prompt.length; i++) prompt[i] = random.nextInt(vocab - 3);
+    }
+
+    @Test
+    void fixedJlamaMatchesTheReferenceOnAllPositionsOfA300TokenPrompt() throws Exception {
+        Path dir = TinyLlamaModel.write(tmp.resolve("llama3-rope"), TinyLlamaModel.SMALL, 1, true);
+        double[][] reference = ReferenceLlama.load(dir).logits(prompt);
+
+        double[][] jlama;
+        try (AbstractModel model = FaithfulLlamaLoader.loadF32(dir)) {
+            jlama = jlamaLogits(model, prompt);
+        }
+
+        assertThat(worstRelativeError(jlama, reference)).isLessThanOrEqualTo(TOLERANCE);
+    }
+
+    @Test
+    void plainJlamaDisagreesWithTheReferenceBecauseItIgnoresLlama3RopeScaling() throws Exception {
+        Path dir = TinyLlamaModel.write(tmp.resolve("llama3-rope-plain"), TinyLlamaModel.SMALL, 1, true);
+        double[][] reference = ReferenceLlama.load(dir).logits(prompt);
+
+        double[][] jlama;
+        try (AbstractModel model = ModelSupport.loadModel(dir.toFile(), DType.F32, DType.F32)) {
+            jlama = jlamaLogits(model, prompt);
+        }
+
+        // Position 0 has no rotation, so the first logits agree; later ones drift far beyond the tolerance.
+        assertThat(relativeError(jlama[0], reference[0])).isLessThanOrEqualTo(TOLERANCE);
+        assertThat(worstRelativeError(jlama, reference)).isGreaterThan(100 * TOLERANCE);
+    }
+
+    @Test
+    void leavesModelsWithoutRopeScalingAsJlamaComputesThemAndHandlesSeparateLmHead() throws Exception {
+        TinyLlamaModel.Shape untied = new TinyLlamaModel.Shape(256, 512, 2, 8, 2, 512, 4096, false);
+        Path dir = TinyLlamaModel.write(tmp.resolve("plain-rope-untied"), untied, 2, false);
+        int[] tokens = Arrays.copyOf(prompt, 64);
+        double[][] reference = ReferenceLlama.load(dir).logits(tokens);
+
+        double[][] jlama;
+        try (AbstractModel model = FaithfulLlamaLoader.loadF32(dir)) {
+            jlama = jlamaLogits(model, tokens);
+        }
+
+        assertThat(worstRelativeError(jlama, reference)).isLessThanOrEqualTo(TOLERANCE);
+    }
+
+    /**
+     * Logits at every position, as generation computes them: the prompt's first part in one batched prefill, the
+     * rest one token at a time through the decode path.
+     */
+    private static double[][] jlamaLogits(AbstractModel model, int[] tokens) {
+        int prefill = Math.min(tokens.length, 200);
+        double[][] out = new double[tokens.length][];
+        KvBufferCache cache = new KvBufferCache(model);
+        try (KvBufferCache.KvBuffer kv = cache.getEphemeralKvBuffer()) {
+            try (AbstractTensor batch = model.batchForward(Arrays.copyOf(tokens, prefill), 0, kv)) {
+                for (int pos = 0; pos < prefill; pos++) out[pos] = logits(model, batch.slice(pos));
+            }
+            for (int pos = prefill; pos < tokens.length; pos++) {
+                try (AbstractTensor hidden = model.forward(tokens[pos], pos, kv, Optional.empty())) {
+                    out[pos] = logits(model, hidden);
+                }
+            }
+        } finally {
+            cache.close();
+        }
+        return out;
+    }
+
+    private static double[] logits(AbstractModel model, AbstractTensor hidden) {
+        int vocab = model.getConfig().vocabularySize;
+        try (AbstractTensor logits = model.makeDenseTensor(1, vocab)) {
+            model.sample(hidden, 0f, 0f, logits); // temperature 0: fills raw logits, returns the argmax
+            double[] out = new double[vocab];
+            for (int i = 0; i < vocab; i++) out[i] = logits.get(0, i);
+            return out;
+        }
+    }
+
+    /** max |a - b| over the vocabulary, relative to the largest reference logit at that position. */
+    private static double relativeError(double[] actual, double[] reference) {
+        double scale = 0;
+        double diff = 0;
+        for (int i = 0; i < reference.length; i++) {
+            scale = Math.max(scale, Math.abs(reference[i]));
+            diff = Math.max(diff, Math.abs(actual[i] - reference[i]));
+        }
+        return diff / scale;
+    }
+
+    private static double worstRelativeError(double[][] actual, double[][] reference) {
+        double worst = 0;
+        for (int pos = 0; pos < reference.length; pos++) worst = Math.max(worst, relativeError(actual[pos], reference[pos]));
+        return worst;
+    }
+}
