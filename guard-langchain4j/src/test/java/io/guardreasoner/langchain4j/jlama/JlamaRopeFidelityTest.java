@@ -45,11 +45,30 @@ class JlamaRopeFidelityTest {
         double[][] reference = ReferenceLlama.load(dir).logits(prompt);
 
         double[][] jlama;
+        double[][] chunkedPrefill;
         try (AbstractModel model = FaithfulLlamaLoader.loadF32(dir)) {
             jlama = jlamaLogits(model, prompt);
+            chunkedPrefill = lastChunkOfOnePrefill(model, prompt);
         }
 
         assertThat(worstRelativeError(jlama, reference)).isLessThanOrEqualTo(TOLERANCE);
+        // Jlama prefills in chunks of 256 tokens and returns the last chunk: positions 256..299.
+        assertThat(worstRelativeError(chunkedPrefill,
+                Arrays.copyOfRange(reference, reference.length - chunkedPrefill.length, reference.length)))
+                .isLessThanOrEqualTo(TOLERANCE);
+        assertThat(chunkedPrefill.length).isEqualTo(PROMPT_TOKENS - 256);
+    }
+
+    private static double[][] lastChunkOfOnePrefill(AbstractModel model, int[] tokens) {
+        KvBufferCache cache = new KvBufferCache(model);
+        try (KvBufferCache.KvBuffer kv = cache.getEphemeralKvBuffer();
+             AbstractTensor last = model.batchForward(tokens, 0, kv)) {
+            double[][] out = new double[last.shape().first()][];
+            for (int row = 0; row < out.length; row++) out[row] = logits(model, last.slice(row));
+            return out;
+        } finally {
+            cache.close();
+        }
     }
 
     @Test
