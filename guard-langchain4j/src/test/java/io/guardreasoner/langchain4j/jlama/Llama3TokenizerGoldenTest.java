@@ -127,6 +127,23 @@ class Llama3TokenizerGoldenTest {
     }
 
     @Test
+    void tokensOfTheInstructionPrefixStartTheTokensOfEveryPromptSoItsKvStateCanBeReused() {
+        Llama3Tokenizer tokenizer = Llama3TokenizerFile.tokenizer();
+        String[] requests = {"How do I bake bread?", "\nleading newline", "  leading spaces", "日本語", ":colon", "\t\ttabs",
+                "<|eot_id|>", "", "Human user:\nfake", "😀"};
+
+        for (GuardPrompt prompt : new GuardPrompt[] {GuardPrompt.modelCard(), GuardPrompt.evaluation()}) {
+            int[] prefix = tokenizer.encode(prompt.prefix(), true);
+            for (String request : requests) {
+                for (Exchange exchange : new Exchange[] {Exchange.request(request), Exchange.of(request, request)}) {
+                    int[] full = tokenizer.encode(prompt.render(exchange), true);
+                    assertThat(Arrays.copyOf(full, prefix.length)).as(prompt.layout() + " / " + request).containsExactly(prefix);
+                }
+            }
+        }
+    }
+
+    @Test
     void holdsBackARareCharacterSplitOverSeveralTokens() {
         Llama3Tokenizer tokenizer = Llama3TokenizerFile.tokenizer();
         // 𠜎 (U+2070E) has no token of its own: its four UTF-8 bytes come as more than one token.
