@@ -26,7 +26,7 @@ class FaithfulLlamaLoaderTest {
 
     @Test
     void generateFeedsTheModelLlama3IdsAndStreamsWholeCharacters() throws Exception {
-        Path dir = TinyLlamaModel.write(tmp.resolve("m"), TinyLlamaModel.SMALL, 3, true);
+        Path dir = LlamaModelWriter.builder().llama3RopeScaling(true).tieEmbeddings(true).seed(3).build().write(tmp.resolve("m"));
         String prompt = "日本語で答えて: the café";
         int extra = 12;
 
@@ -80,9 +80,9 @@ class FaithfulLlamaLoaderTest {
 
     @Test
     void refusesAModelWhoseTokenizerIsNotLlama3s() throws Exception {
-        Path dir = TinyLlamaModel.write(tmp.resolve("bad-tokenizer"), TinyLlamaModel.SMALL, 3, true);
+        Path dir = LlamaModelWriter.builder().build().write(tmp.resolve("bad-tokenizer"));
         Files.writeString(dir.resolve("tokenizer.json"),
-                TinyLlamaModel.tokenizerJson(512).replace("\"Isolated\"", "\"Removed\""));
+                TinyLlama3TokenizerJson.of(512).replace("\"Isolated\"", "\"Removed\""));
 
         assertThatThrownBy(() -> FaithfulLlamaLoader.loadF32(dir))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pre_tokenizer is not Llama-3's");

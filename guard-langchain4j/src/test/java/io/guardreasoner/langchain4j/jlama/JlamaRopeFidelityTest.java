@@ -29,24 +29,37 @@ class JlamaRopeFidelityTest {
     static Path tmp;
 
     private static int[] prompt;
+    private static Path llama3Model;
+    private static double[][] llama3Reference;
+
+    /**
+     * Llama-3.2's config features at a small size: GQA (8 query, 2 KV heads), rope_theta 500000, llama3 rope_scaling,
+     * tied embeddings, float32 so that only the math differs. Weights are larger than a fresh model's so attention is
+     * sharp and the rotary frequencies show in the logits.
+     */
+    private static LlamaModelWriter.Builder llama32Like() {
+        return LlamaModelWriter.builder().hiddenSize(256).layers(2).heads(8).kvHeads(2).intermediateSize(512)
+                .vocabSize(512).maxPositionEmbeddings(4096).ropeTheta(500_000).llama3RopeScaling(true)
+                .tieEmbeddings(true).dtype(LlamaModelWriter.DType.F32).weightScale(0.1);
+    }
 
     @BeforeAll
-    static void prompt() {
+    static void modelAndReference() throws Exception {
         Random random = new Random(7);
-        int vocab = TinyLlamaModel.SMALL.vocab();
         prompt = new int[PROMPT_TOKENS];
-        prompt[0] = vocab - 3; // <|begin_of_text|>
-        for (int i = 1; i < prompt.length; i++) prompt[i] = random.nextInt(vocab - 3);
+        prompt[0] = llama32Like().build().beginOfTextId();
+        for (int i = 1; i < prompt.length; i++) prompt[i] = random.nextInt(400);
+        llama3Model = llama32Like().seed(1).build().write(tmp.resolve("llama3-rope"));
+        llama3Reference = ReferenceLlama.load(llama3Model).logits(prompt);
     }
 
     @Test
     void fixedJlamaMatchesTheReferenceOnAllPositionsOfA300TokenPrompt() throws Exception {
-        Path dir = TinyLlamaModel.write(tmp.resolve("llama3-rope"), TinyLlamaModel.SMALL, 1, true);
-        double[][] reference = ReferenceLlama.load(dir).logits(prompt);
+        double[][] reference = llama3Reference;
 
         double[][] jlama;
         double[][] chunkedPrefill;
-        try (AbstractModel model = FaithfulLlamaLoader.loadF32(dir)) {
+        try (AbstractModel model = FaithfulLlamaLoader.loadF32(llama3Model)) {
             jlama = jlamaLogits(model, prompt);
             chunkedPrefill = lastChunkOfOnePrefill(model, prompt);
         }
@@ -73,11 +86,10 @@ class JlamaRopeFidelityTest {
 
     @Test
     void plainJlamaDisagreesWithTheReferenceBecauseItIgnoresLlama3RopeScaling() throws Exception {
-        Path dir = TinyLlamaModel.write(tmp.resolve("llama3-rope-plain"), TinyLlamaModel.SMALL, 1, true);
-        double[][] reference = ReferenceLlama.load(dir).logits(prompt);
+        double[][] reference = llama3Reference;
 
         double[][] jlama;
-        try (AbstractModel model = ModelSupport.loadModel(dir.toFile(), DType.F32, DType.F32)) {
+        try (AbstractModel model = ModelSupport.loadModel(llama3Model.toFile(), DType.F32, DType.F32)) {
             jlama = jlamaLogits(model, prompt);
         }
 
@@ -87,9 +99,9 @@ class JlamaRopeFidelityTest {
     }
 
     @Test
-    void leavesModelsWithoutRopeScalingAsJlamaComputesThemAndHandlesSeparateLmHead() throws Exception {
-        TinyLlamaModel.Shape untied = new TinyLlamaModel.Shape(256, 512, 2, 8, 2, 512, 4096, false);
-        Path dir = TinyLlamaModel.write(tmp.resolve("plain-rope-untied"), untied, 2, false);
+    void leavesModelsWithoutRopeScalingAsJlamaComputesThemAndHandlesSeparateLmHeadAndShards() throws Exception {
+        Path dir = llama32Like().llama3RopeScaling(false).tieEmbeddings(false).shards(2).seed(2).build()
+                .write(tmp.resolve("plain-rope-untied"));
         int[] tokens = Arrays.copyOf(prompt, 64);
         double[][] reference = ReferenceLlama.load(dir).logits(tokens);
 

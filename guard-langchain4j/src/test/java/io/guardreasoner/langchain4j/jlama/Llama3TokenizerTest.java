@@ -27,7 +27,7 @@ class Llama3TokenizerTest {
     @BeforeAll
     static void load() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("tiny"));
-        Files.writeString(dir.resolve("tokenizer.json"), TinyLlamaModel.tokenizerJson(512));
+        Files.writeString(dir.resolve("tokenizer.json"), TinyLlama3TokenizerJson.of(512));
         tiny = Llama3Tokenizer.load(dir);
     }
 
@@ -105,7 +105,7 @@ class Llama3TokenizerTest {
     @Test
     void refusesTokenizerJsonsThatAreNotLlama3s() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        ObjectNode root = (ObjectNode) json.readTree(TinyLlamaModel.tokenizerJson(512));
+        ObjectNode root = (ObjectNode) json.readTree(TinyLlama3TokenizerJson.of(512));
         ((ObjectNode) ((ArrayNode) root.get("pre_tokenizer").get("pretokenizers")).get(0).get("pattern"))
                 .put("Regex", "\\s+|\\S+");
         Path file = tmp.resolve("gpt-like.json");

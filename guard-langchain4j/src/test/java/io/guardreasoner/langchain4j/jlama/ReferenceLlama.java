@@ -4,8 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The Llama forward pass of Hugging Face transformers' {@code LlamaForCausalLM}, written as plain loops in double
@@ -23,9 +29,9 @@ final class ReferenceLlama {
     private final int vocab;
     private final double eps;
     private final double[] inverseFrequencies;
-    private final Map<String, TinyLlamaModel.Tensor> w;
+    private final Map<String, Tensor> w;
 
-    private ReferenceLlama(JsonNode c, Map<String, TinyLlamaModel.Tensor> weights) {
+    private ReferenceLlama(JsonNode c, Map<String, Tensor> weights) {
         hidden = c.get("hidden_size").asInt();
         intermediate = c.get("intermediate_size").asInt();
         layers = c.get("num_hidden_layers").asInt();
@@ -39,8 +45,48 @@ final class ReferenceLlama {
     }
 
     static ReferenceLlama load(Path dir) throws IOException {
-        return new ReferenceLlama(new ObjectMapper().readTree(dir.resolve("config.json").toFile()),
-                TinyLlamaModel.readSafetensors(dir.resolve("model.safetensors")));
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
+                weights.putAll(readSafetensors(f));
+            }
+        }
+        return new ReferenceLlama(new ObjectMapper().readTree(dir.resolve("config.json").toFile()), weights);
+    }
+
+    /** A weight matrix or vector, row-major. */
+    record Tensor(int[] shape, float[] data) {
+    }
+
+    /** Reads every F32 or BF16 tensor of one safetensors file, independently of Jlama. */
+    static Map<String, Tensor> readSafetensors(Path file) throws IOException {
+        ByteBuffer all = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        int headerLength = Math.toIntExact(all.getLong(0));
+        JsonNode header = new ObjectMapper().readTree(new String(all.array(), 8, headerLength, StandardCharsets.UTF_8));
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : header.properties()) {
+            if (e.getKey().equals("__metadata__")) continue;
+            String dtype = e.getValue().get("dtype").asText();
+            int[] shape = new int[e.getValue().get("shape").size()];
+            for (int i = 0; i < shape.length; i++) shape[i] = e.getValue().get("shape").get(i).asInt();
+            int start = Math.toIntExact(8 + headerLength + e.getValue().get("data_offsets").get(0).asLong());
+            int end = Math.toIntExact(8 + headerLength + e.getValue().get("data_offsets").get(1).asLong());
+            float[] data = switch (dtype) {
+                case "F32" -> {
+                    float[] d = new float[(end - start) / 4];
+                    for (int i = 0; i < d.length; i++) d[i] = all.getFloat(start + 4 * i);
+                    yield d;
+                }
+                case "BF16" -> {
+                    float[] d = new float[(end - start) / 2];
+                    for (int i = 0; i < d.length; i++) d[i] = Float.intBitsToFloat((all.getShort(start + 2 * i) & 0xFFFF) << 16);
+                    yield d;
+                }
+                default -> throw new IllegalArgumentException(e.getKey() + " in " + file + " is " + dtype + "; only F32 and BF16 are read");
+            };
+            out.put(e.getKey(), new Tensor(shape, data));
+        }
+        return out;
     }
 
     /** transformers' default and llama3 rope parameters, in double precision. */
@@ -147,7 +193,7 @@ final class ReferenceLlama {
     }
 
     private double[] matVec(String name, double[] x) {
-        TinyLlamaModel.Tensor t = w.get(name);
+        Tensor t = w.get(name);
         int rows = t.shape()[0];
         int cols = t.shape()[1];
         if (cols != x.length) throw new IllegalStateException(name + " has " + cols + " columns, input has " + x.length);
@@ -162,7 +208,7 @@ final class ReferenceLlama {
     }
 
     private double[] row(String name, int index) {
-        TinyLlamaModel.Tensor t = w.get(name);
+        Tensor t = w.get(name);
         int cols = t.shape()[1];
         double[] out = new double[cols];
         for (int c = 0; c < cols; c++) out[c] = t.data()[index * cols + c];
