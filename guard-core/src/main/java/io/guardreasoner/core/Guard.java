@@ -201,8 +201,11 @@ public final class Guard implements AutoCloseable {
     }
 
     private Assessment failed(Rail rail, long start, GuardFailure failure) {
-        LOG.log(System.Logger.Level.WARNING, "GuardReasoner {0} check failed ({1}): {2}", rail.label(),
-                failure.kind().label(), failure.message());
+        // Overload is logged quietly: it comes in floods exactly when the system is busiest; metrics count it.
+        System.Logger.Level level = failure.kind() == GuardFailure.Kind.OVERLOADED
+                ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
+        LOG.log(level, "GuardReasoner {0} check failed ({1}): {2}", rail.label(), failure.kind().label(),
+                failure.message());
         Decision decision = policy.onFailure(rail, failure);
         return new Assessment(rail, decision, Optional.empty(), Assessment.Source.FAILURE,
                 Optional.of(failure), since(start), Duration.ZERO, OptionalInt.empty(), OptionalInt.empty(),

@@ -76,6 +76,10 @@ public final class GuardReasonerStubServer implements AutoCloseable {
     private final List<StubRequest> requests = new CopyOnWriteArrayList<>();
     private final Queue<StubFault> nextFaults = new ConcurrentLinkedQueue<>();
     private volatile StubFault alwaysFault;
+    private final List<FaultRule> faultRules = new CopyOnWriteArrayList<>();
+
+    /** A fault for every completion whose judged exchange matches. */
+    private record FaultRule(java.util.function.Predicate<Exchange> condition, StubFault fault) { }
 
     /**
      * Runs a stub on its own until the process is stopped, e.g. for {@code guard-cli eval --backend localai}:
@@ -201,10 +205,20 @@ public final class GuardReasonerStubServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Makes every completion whose judged exchange matches {@code condition} misbehave, until {@link #heal()}.
+     * Rules are tried after {@link #failNext} faults, in the order added; this lets a test decide per request.
+     */
+    public GuardReasonerStubServer failWhen(java.util.function.Predicate<Exchange> condition, StubFault fault) {
+        faultRules.add(new FaultRule(Objects.requireNonNull(condition, "condition"), Objects.requireNonNull(fault, "fault")));
+        return this;
+    }
+
     /** Drops every pending and standing fault. */
     public GuardReasonerStubServer heal() {
         nextFaults.clear();
         alwaysFault = null;
+        faultRules.clear();
         return this;
     }
 
@@ -275,6 +289,7 @@ public final class GuardReasonerStubServer implements AutoCloseable {
             requests.add(new StubRequest(method, path, headersOf(http), body, exchange));
 
             StubFault fault = generating ? nextFaults.poll() : null;
+            if (fault == null && generating && exchange.isPresent()) fault = ruleFault(exchange.get());
             if (fault == null) fault = alwaysFault;
             if (fault != null && applyFault(http, fault)) return;
 
@@ -290,6 +305,13 @@ public final class GuardReasonerStubServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("stub server stopped while delaying a reply", e);
         }
+    }
+
+    private StubFault ruleFault(Exchange exchange) {
+        for (FaultRule rule : faultRules) {
+            if (rule.condition().test(exchange)) return rule.fault();
+        }
+        return null;
     }
 
     /** Applies a fault; true when it fully replaced the reply. */
@@ -374,7 +396,28 @@ public final class GuardReasonerStubServer implements AutoCloseable {
             choice.put("text", text);
         }
         usage(reply, promptTokens, completionTokens);
-        sendJson(http, 200, reply);
+        if (fault != null && fault.kind() == StubFault.Kind.SLOW_DRIP) {
+            drip(http, JSON.writeValueAsBytes(reply), fault.delay());
+        } else {
+            sendJson(http, 200, reply);
+        }
+    }
+
+    /** Sends a reply a few bytes at a time, pausing between chunks, as a server under stress may. */
+    private static void drip(HttpExchange http, byte[] body, java.time.Duration pause) throws IOException {
+        http.getResponseHeaders().set("Content-Type", "application/json");
+        http.sendResponseHeaders(200, body.length);
+        try (OutputStream out = http.getResponseBody()) {
+            int chunk = Math.max(1, body.length / 20);
+            for (int i = 0; i < body.length; i += chunk) {
+                out.write(body, i, Math.min(chunk, body.length - i));
+                out.flush();
+                Thread.sleep(pause.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("stub server stopped while dripping a reply", e);
+        }
     }
 
     private void chatCompletion(HttpExchange http, JsonNode json, StubFault fault) throws IOException {

@@ -29,7 +29,9 @@ public record StubFault(Kind kind, int status, Duration delay, String body, int 
         /** Close the connection without any reply. */
         DISCONNECT,
         /** Send the headers and half of the body, then close the connection. */
-        DROP_MID_BODY
+        DROP_MID_BODY,
+        /** Answer normally, but send the body in 20 chunks with a pause after each. */
+        SLOW_DRIP
     }
 
     public StubFault {
@@ -84,5 +86,11 @@ public record StubFault(Kind kind, int status, Duration delay, String body, int 
     /** Send the status line, headers and half of the body, then close the connection. */
     public static StubFault dropMidBody() {
         return new StubFault(Kind.DROP_MID_BODY, 200, Duration.ZERO, "", 0);
+    }
+
+    /** Answer normally, but send the body in 20 small chunks, pausing this long after each one. */
+    public static StubFault slowDrip(Duration pausePerChunk) {
+        if (pausePerChunk.isNegative()) throw new IllegalArgumentException("pause must not be negative, was " + pausePerChunk);
+        return new StubFault(Kind.SLOW_DRIP, 200, pausePerChunk, "", 0);
     }
 }

@@ -75,6 +75,7 @@ public final class LocalAiBackend implements GuardBackend {
     private final Duration cooldown;
     private final LongSupplier ticker;
     private final AtomicInteger next = new AtomicInteger();
+    private final ClosableJdkHttpClients httpClients = new ClosableJdkHttpClients();
 
     private LocalAiBackend(Builder b) {
         if (b.baseUrls.isEmpty()) {
@@ -88,6 +89,7 @@ public final class LocalAiBackend implements GuardBackend {
         List<Endpoint> list = new ArrayList<>();
         for (String url : b.baseUrls) {
             OpenAiClient client = OpenAiClient.builder()
+                    .httpClientBuilder(httpClients.builder(min(b.connectTimeout, b.timeout), b.timeout))
                     .baseUrl(url)
                     .connectTimeout(min(b.connectTimeout, b.timeout))
                     .readTimeout(b.timeout)
@@ -97,6 +99,7 @@ public final class LocalAiBackend implements GuardBackend {
             // Health checks get their own client with a short read timeout: a probe must not hang for a minute.
             Duration probe = min(HEALTH_TIMEOUT, b.timeout);
             OpenAiClient healthClient = OpenAiClient.builder()
+                    .httpClientBuilder(httpClients.builder(min(b.connectTimeout, probe), probe))
                     .baseUrl(url)
                     .connectTimeout(min(b.connectTimeout, probe))
                     .readTimeout(probe)
@@ -233,6 +236,12 @@ public final class LocalAiBackend implements GuardBackend {
     }
 
     /** One server: its normalised base URL and client. */
+    /** Closes the HTTP clients: their selector threads and pooled connections end now, not at garbage collection. */
+    @Override
+    public void close() {
+        httpClients.close();
+    }
+
     private record Endpoint(String url, OpenAiClient client, OpenAiClient healthClient, AtomicLong downUntil) {
 
         Generation complete(CompletionRequest request, GenerationOptions options) {
