@@ -6,6 +6,9 @@ import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.safetensors.tokenizer.Tokenizer;
 import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.KvBufferCache;
+import com.github.tjake.jlama.math.VectorMath;
+import com.github.tjake.jlama.model.functions.SampleOutput;
+import com.github.tjake.jlama.tensor.operations.TensorOperations;
 import com.github.tjake.jlama.tensor.operations.TensorOperationsProvider;
 import com.github.tjake.jlama.util.PhysicalCoreExecutor;
 import io.guardreasoner.core.Generation;
@@ -82,6 +85,7 @@ public final class JlamaBackend implements GuardBackend {
     private final ReentrantLock lock = new ReentrantLock(true);
 
     private final String activationType;
+    private final SampleOutput logitsHead;
     private int[] prefixIds;
     private KvBufferCache.KvBuffer prefixKv;
     private volatile boolean closed;
@@ -147,15 +151,16 @@ public final class JlamaBackend implements GuardBackend {
         this.reusablePrefix = b.reusablePrefix;
         this.prefixReuse = b.prefixReuse && !reusablePrefix.isEmpty();
         this.activationType = activationType(model);
+        this.logitsHead = b.quantizedLogits ? quantizedLogitsHead(model, activationType) : null;
         if (workingQuant == DType.I8 && !activationType.equals("I8")) {
             LOG.log(System.Logger.Level.INFO, "Jlama runs this model with {0} activations: its hidden and intermediate "
                     + "sizes are too small for 8-bit activations at this CPU vector width", activationType);
         }
         LOG.log(System.Logger.Level.INFO, "Loaded {0} from {1} in {2} ms: {3} layers, stored weights {4}, quantization {5}, "
-                        + "activations {10}, kernels {6}, {7} threads, max context {8} tokens, prefix reuse {9}", modelId,
+                        + "activations {10}, 8-bit logits {11}, kernels {6}, {7} threads, max context {8} tokens, prefix reuse {9}", modelId,
                 dir, (System.nanoTime() - start) / 1_000_000, c.numberOfLayers, storedType, quantization,
                 kernels(), String.valueOf(PhysicalCoreExecutor.instance.get().getCoreCount()), String.valueOf(maxContextTokens),
-                prefixReuse ? "on" : "off", activationType);
+                prefixReuse ? "on" : "off", activationType, logitsHead != null ? "on" : "off");
     }
 
     public static Builder builder() {
@@ -200,7 +205,7 @@ public final class JlamaBackend implements GuardBackend {
             int reused = reusePrefix(prompt, ids, kv);
             int next;
             try (AbstractTensor out = model.batchForward(Arrays.copyOfRange(ids, reused, ids.length), reused, kv)) {
-                next = model.sample(out.slice(out.shape().first() - 1), 0.0f, 0.0f, logits);
+                next = greedy(out.slice(out.shape().first() - 1), logits);
             }
             int position = ids.length;
             while (true) {
@@ -220,11 +225,54 @@ public final class JlamaBackend implements GuardBackend {
                 }
                 if (generated >= options.maxTokens()) break;
                 try (AbstractTensor out = model.forward(next, position++, kv, Optional.empty())) {
-                    next = model.sample(out, 0.0f, 0.0f, logits);
+                    next = greedy(out, logits);
                 }
             }
         }
         return Generation.of(text.toString(), ids.length, generated, reason);
+    }
+
+    /**
+     * The most likely next token. On the Q4 path the final hidden state is quantized to 8 bits before the output
+     * projection, as Jlama already does inside every layer: Jlama's own {@code sample} multiplies float activations
+     * with the (large, tied) Q4 output matrix on a much slower kernel.
+     */
+    private int greedy(AbstractTensor hidden, AbstractTensor logits) {
+        if (logitsHead == null) return model.sample(hidden, 0.0f, 0.0f, logits);
+        Config c = model.getConfig();
+        TensorOperations ops = TensorOperationsProvider.get();
+        try (AbstractTensor normed = logitsHead.getOutputLayerNorm().forward(hidden);
+             AbstractTensor quantized = ops.quantize(normed, DType.I8, 0, c.embeddingLength)) {
+            AbstractTensor weights = logitsHead.getOutputLogitsWeights();
+            VectorMath.pchunk(0, c.vocabularySize, (start, size) ->
+                    ops.dotProductChunk(logits, quantized, weights, 0, c.embeddingLength, start, size));
+        }
+        int best = 0;
+        float bestValue = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < c.vocabularySize; i++) {
+            float v = logits.get(0, i);
+            if (v > bestValue) {
+                best = i;
+                bestValue = v;
+            }
+        }
+        return best;
+    }
+
+    /** Jlama's output head when the fast 8-bit logits path applies (Q4 output weights, I8 activations), else null. */
+    private static SampleOutput quantizedLogitsHead(AbstractModel model, String activationType) {
+        if (!"I8".equals(activationType)) return null;
+        Config c = model.getConfig();
+        if (c.logitMultiplier != null || c.finalLogitSoftCapping != null) return null;
+        try {
+            java.lang.reflect.Field f = AbstractModel.class.getDeclaredField("sampleOutput");
+            f.setAccessible(true);
+            SampleOutput head = (SampleOutput) f.get(model);
+            return head != null && head.getOutputLogitsWeights().dType() == DType.Q4 ? head : null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "8-bit logits unavailable: {0}", e.toString());
+            return null;
+        }
     }
 
     /** Copies the cached instruction's KV state into {@code kv}; returns how many leading positions it covers. */
@@ -385,6 +433,21 @@ public final class JlamaBackend implements GuardBackend {
         return activationType;
     }
 
+    /** Tokens of {@link Builder#reusablePrefix} whose KV state is cached; 0 until a prompt starting with it arrives. */
+    public int cachedPrefixTokens() {
+        lock.lock();
+        try {
+            return prefixIds == null ? 0 : prefixIds.length;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the output projection runs with 8-bit activations (see {@link Builder#quantizedLogits}). */
+    public boolean quantizedLogits() {
+        return logitsHead != null;
+    }
+
     /** Jlama keeps the chosen type in a protected field; read it so the log and benchmarks can say which path runs. */
     private static String activationType(AbstractModel model) {
         try {
@@ -482,6 +545,7 @@ public final class JlamaBackend implements GuardBackend {
         private boolean prefixReuse = true;
         private String reusablePrefix = GuardPrompt.INSTRUCTION;
         private JlamaModelLoader loader = JlamaModelLoader.jlama();
+        private boolean quantizedLogits = true;
 
         private Builder() {
         }
@@ -548,6 +612,15 @@ public final class JlamaBackend implements GuardBackend {
         /** The text whose KV state is reused when a prompt starts with it; default {@link GuardPrompt#INSTRUCTION}. */
         public Builder reusablePrefix(String reusablePrefix) {
             this.reusablePrefix = Objects.requireNonNull(reusablePrefix, "reusablePrefix");
+            return this;
+        }
+
+        /**
+         * Whether the output projection runs with 8-bit activations when the weights are Q4, like every other matrix
+         * product on that path; default on. Off uses Jlama's float-activation kernel, several times slower there.
+         */
+        public Builder quantizedLogits(boolean quantizedLogits) {
+            this.quantizedLogits = quantizedLogits;
             return this;
         }
 

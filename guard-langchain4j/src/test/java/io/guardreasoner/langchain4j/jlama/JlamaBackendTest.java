@@ -157,6 +157,8 @@ class JlamaBackendTest {
             Generation withReuse = backend.generate(prompt, GenerationOptions.maxTokens(10));
             Generation withoutReuse = noReuse.generate(prompt, GenerationOptions.maxTokens(10));
 
+            assertThat(backend.cachedPrefixTokens()).isEqualTo(backend.countTokens(GuardPrompt.INSTRUCTION));
+            assertThat(noReuse.cachedPrefixTokens()).isZero();
             assertThat(withReuse.text()).isEqualTo(withoutReuse.text());
             assertThat(withReuse.promptTokens()).isEqualTo(withoutReuse.promptTokens());
         }

@@ -86,6 +86,26 @@ class JlamaModelLoadingTest {
     }
 
     @Test
+    void eightBitLogitsPickTheTokensJlamasFloatKernelPicks() {
+        Path dir = LlamaModelWriter.builder().hiddenSize(512).intermediateSize(512).heads(8).kvHeads(4).layers(1)
+                .vocabSize(2048).tieEmbeddings(true).build().write(tmp.resolve("logits"));
+        try (JlamaBackend fast = local(dir).build(); JlamaBackend plain = local(dir).quantizedLogits(false).build()) {
+            assertThat(fast.quantizedLogits()).isTrue();
+            assertThat(plain.quantizedLogits()).isFalse();
+            // 8-bit activations round the logits slightly, so a near tie may flip; a wrong kernel agrees by chance only.
+            int agree = 0;
+            String[] prompts = {"How do I bake bread?", "Tell me a story.", "What is 2 + 2?", "Is this harmful?",
+                    "Write a poem about the sea.", "Explain photosynthesis.", "Who won the match?", "Translate this.",
+                    "How do I pick a lock?", "Summarise the news."};
+            for (String prompt : prompts) {
+                if (fast.generate(prompt, GenerationOptions.maxTokens(1)).text()
+                        .equals(plain.generate(prompt, GenerationOptions.maxTokens(1)).text())) agree++;
+            }
+            assertThat(agree).isGreaterThanOrEqualTo(8);
+        }
+    }
+
+    @Test
     void runtimeQuantizationIsAvailableAsTheNaiveConfiguration() {
         Path dir = LlamaModelWriter.builder().dtype(LlamaModelWriter.DType.BF16).build().write(tmp.resolve("rt"));
 
