@@ -89,25 +89,36 @@ public final class Guard implements AutoCloseable {
 
     /**
      * Judges an exchange on a rail and returns the policy's decision. Blocks until the verdict, the timeout or a
-     * failure; never throws for backend trouble.
+     * failure; never throws for backend trouble. Listeners run on the calling thread, before this returns.
      */
     public Assessment assess(Exchange exchange, Rail rail) {
-        CompletableFuture<Assessment> future = assessAsync(exchange, rail);
+        long start = System.nanoTime();
+        CompletableFuture<Assessment> future = evaluate(exchange, rail);
+        Assessment assessment;
         try {
-            return future.get();
+            assessment = future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             future.cancel(true);
-            return failed(exchange, rail, System.nanoTime(),
+            assessment = failed(rail, start,
                     GuardFailure.of(GuardFailure.Kind.INTERRUPTED, "interrupted while waiting for the guard", e));
         } catch (ExecutionException e) {
-            // assessAsync completes normally in every case; this is a bug in a listener-free path.
+            // evaluate completes normally in every case; this is a bug.
             throw new IllegalStateException("guard assessment failed unexpectedly", e.getCause());
         }
+        return notify(exchange, assessment);
     }
 
-    /** Like {@link #assess}, without blocking. The future always completes normally, within the timeout. */
+    /**
+     * Like {@link #assess}, without blocking. The future always completes normally, within the timeout; listeners
+     * run on the thread that completes it, before dependent stages.
+     */
     public CompletableFuture<Assessment> assessAsync(Exchange exchange, Rail rail) {
+        return evaluate(exchange, rail).thenApply(assessment -> notify(exchange, assessment));
+    }
+
+    /** The assessment, without telling the listeners yet. */
+    private CompletableFuture<Assessment> evaluate(Exchange exchange, Rail rail) {
         Objects.requireNonNull(exchange, "exchange");
         Objects.requireNonNull(rail, "rail");
         long start = System.nanoTime();
@@ -115,7 +126,7 @@ public final class Guard implements AutoCloseable {
         String key = VerdictCache.key(backend.modelId(), rail, text);
         Assessment cached = cache.get(key);
         if (cached != null) {
-            return CompletableFuture.completedFuture(notify(exchange, cached.fromCache(since(start))));
+            return CompletableFuture.completedFuture(cached.fromCache(since(start)));
         }
         Instant deadline = Instant.now().plus(timeout);
         CompletableFuture<ModelRun> run = new CompletableFuture<>();
@@ -129,7 +140,7 @@ public final class Guard implements AutoCloseable {
                 }
             });
         } catch (RejectedExecutionException e) {
-            return CompletableFuture.completedFuture(failed(exchange, rail, start, GuardFailure.of(
+            return CompletableFuture.completedFuture(failed(rail, start, GuardFailure.of(
                     GuardFailure.Kind.OVERLOADED, "the guard is overloaded: " + executor.getQueue().size()
                             + " checks are already waiting; raise maxQueued or maxConcurrent", e)));
         }
@@ -140,10 +151,10 @@ public final class Guard implements AutoCloseable {
                         Assessment.Source.MODEL, Optional.empty(), since(start), model.backendTime,
                         model.promptTokens, model.generatedTokens, backend.modelId());
                 if (hasNeededLabel(rail, model.verdict)) cache.put(key, assessment);
-                return notify(exchange, assessment);
+                return assessment;
             }
             task.cancel(true);
-            return failed(exchange, rail, start, failureOf(error));
+            return failed(rail, start, failureOf(error));
         });
     }
 
@@ -189,13 +200,16 @@ public final class Guard implements AutoCloseable {
         return GuardFailure.of(GuardFailure.Kind.BACKEND_ERROR, backend.name() + " failed: " + message, cause);
     }
 
-    private Assessment failed(Exchange exchange, Rail rail, long start, GuardFailure failure) {
-        LOG.log(System.Logger.Level.WARNING, "GuardReasoner {0} check failed ({1}): {2}", rail.label(),
-                failure.kind().label(), failure.message());
+    private Assessment failed(Rail rail, long start, GuardFailure failure) {
+        // Overload is logged quietly: it comes in floods exactly when the system is busiest; metrics count it.
+        System.Logger.Level level = failure.kind() == GuardFailure.Kind.OVERLOADED
+                ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
+        LOG.log(level, "GuardReasoner {0} check failed ({1}): {2}", rail.label(), failure.kind().label(),
+                failure.message());
         Decision decision = policy.onFailure(rail, failure);
-        return notify(exchange, new Assessment(rail, decision, Optional.empty(), Assessment.Source.FAILURE,
+        return new Assessment(rail, decision, Optional.empty(), Assessment.Source.FAILURE,
                 Optional.of(failure), since(start), Duration.ZERO, OptionalInt.empty(), OptionalInt.empty(),
-                backend.modelId()));
+                backend.modelId());
     }
 
     private Assessment notify(Exchange exchange, Assessment assessment) {

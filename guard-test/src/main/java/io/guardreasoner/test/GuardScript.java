@@ -5,17 +5,23 @@ import io.guardreasoner.core.Exchange;
 import io.guardreasoner.core.GuardPrompt;
 import io.guardreasoner.core.Harm;
 
-import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
 /**
  * What a scripted GuardReasoner answers, chosen by rules over the exchange in the prompt.
  *
- * <p>Rules are tried in the order they were added; the first that matches answers. With no match, the default
- * answer is {@code unharmful, compliance, unharmful} (with {@code None} for the response fields when the prompt
- * has no response). Shared by {@link ScriptedGuardBackend} and the stub server, so both answer alike.
+ * <p>Rules are tried in the order they were added; the first that matches answers. Then come recorded outputs
+ * ({@link #replay(Path)}): an exchange found there gets the model's real {@code predict} text. With neither, the
+ * default answer is {@code unharmful, compliance, unharmful} (with {@code None} for the response fields when the
+ * prompt has no response). Shared by {@link ScriptedGuardBackend} and {@link GuardReasonerStubServer}, so both
+ * answer alike. Safe to change while a server answers from it.
  *
  * <pre>{@code
  * GuardScript script = GuardScript.create()
@@ -25,7 +31,8 @@ import java.util.function.Predicate;
  */
 public final class GuardScript {
 
-    private final List<Rule> rules = new ArrayList<>();
+    private final List<Rule> rules = new CopyOnWriteArrayList<>();
+    private final Map<RecordedOutput.Key, String> recordings = new ConcurrentHashMap<>();
 
     private GuardScript() {
     }
@@ -66,6 +73,8 @@ public final class GuardScript {
         for (Rule rule : rules) {
             if (rule.condition.test(exchange)) return rule.output;
         }
+        String recorded = recordings.get(RecordedOutput.Key.of(exchange));
+        if (recorded != null) return recorded;
         return exchange.hasResponse()
                 ? GuardReasonerOutputs.format(Harm.UNHARMFUL, Compliance.COMPLIANCE, Harm.UNHARMFUL)
                 : GuardReasonerOutputs.format(Harm.UNHARMFUL, null, null);
@@ -75,6 +84,38 @@ public final class GuardScript {
     public GuardScript rule(Predicate<Exchange> condition, String rawOutput) {
         rules.add(new Rule(condition, rawOutput));
         return this;
+    }
+
+    /**
+     * Answers every exchange found in a JSON Lines file of recorded outputs (the layout of the shared
+     * {@code generated_predictions.jsonl}: {@code prompt}, {@code label}, {@code predict}) with its {@code predict}.
+     * Matching is on the human request and the AI response parsed out of {@code prompt}, so either prompt layout
+     * finds it. The first recording of an exchange wins; rules added in code win over recordings.
+     */
+    public GuardScript replay(Path jsonl) {
+        return replay(RecordedOutput.readAll(jsonl));
+    }
+
+    /** Answers each recorded exchange with its recorded output; see {@link #replay(Path)}. */
+    public GuardScript replay(List<RecordedOutput> outputs) {
+        for (RecordedOutput output : outputs) record(output.exchange(), output.predict());
+        return this;
+    }
+
+    /** Answers this exchange with this raw output, unless an earlier recording or a rule already covers it. */
+    public GuardScript record(Exchange exchange, String rawOutput) {
+        recordings.putIfAbsent(RecordedOutput.Key.of(exchange), Objects.requireNonNull(rawOutput, "rawOutput"));
+        return this;
+    }
+
+    /** The recorded output for an exchange, if one was replayed. */
+    public Optional<String> recordingFor(Exchange exchange) {
+        return Optional.ofNullable(recordings.get(RecordedOutput.Key.of(exchange)));
+    }
+
+    /** How many distinct exchanges have a recorded output. */
+    public int recordingCount() {
+        return recordings.size();
     }
 
     private record Rule(Predicate<Exchange> condition, String output) { }

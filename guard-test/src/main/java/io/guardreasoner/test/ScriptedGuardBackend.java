@@ -77,6 +77,14 @@ public final class ScriptedGuardBackend implements GuardBackend {
         return new Generation(text, java.util.OptionalInt.empty(), java.util.OptionalInt.of(tokens), reason);
     }
 
+    /** Tokens in {@code text} as this backend and the stub server count them (close to Llama-3 on English). */
+    public static int countTokens(String text) {
+        Matcher m = TOKEN.matcher(text);
+        int tokens = 0;
+        while (m.find()) tokens++;
+        return tokens;
+    }
+
     @Override
     public String modelId() {
         return modelId;

@@ -1,0 +1,281 @@
+package io.guardreasoner.spring;
+
+import io.guardreasoner.core.GuardAction;
+import io.guardreasoner.core.GuardPolicy;
+import io.guardreasoner.core.RailPolicy;
+import io.guardreasoner.langchain4j.VetoMode;
+import io.guardreasoner.langchain4j.jlama.JlamaBackend;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything the starter reads from {@code guardreasoner.*}, bound once at start-up.
+ *
+ * <p>Each constructor checks its own values and throws an {@link InvalidGuardReasonerPropertyException} that names
+ * the offending property, so a bad setting stops the application before it serves a single unguarded turn.
+ *
+ * @param enabled      turn the whole starter off with false
+ * @param backend      where GuardReasoner runs: in-process with Jlama, or on a LocalAI (OpenAI-compatible) server
+ * @param jlama        the Jlama backend's settings
+ * @param localai      the LocalAI backend's settings
+ * @param fallback     a second backend tried when the first one fails: none or jlama
+ * @param input        the input rail's policy: what happens to user messages
+ * @param output       the output rail's policy: what happens to model answers
+ * @param cache        the verdict cache
+ * @param timeout      the most one check may take, queueing included; then the rail's on-failure action applies
+ * @param maxTokens    the most tokens the guard model may generate per check
+ * @param earlyStop    on the input rail, stop generating once Task 1 (the request label) is answered
+ * @param maxConcurrent checks that run at once
+ * @param maxQueued    checks that may wait for a worker; more fail at once as overloaded
+ * @param audit        the SLF4J audit log
+ */
+@ConfigurationProperties(GuardReasonerProperties.PREFIX)
+public record GuardReasonerProperties(
+        @DefaultValue("true") boolean enabled,
+        @DefaultValue("jlama") BackendType backend,
+        @DefaultValue Jlama jlama,
+        @DefaultValue Localai localai,
+        @DefaultValue("none") FallbackType fallback,
+        @DefaultValue Input input,
+        @DefaultValue Output output,
+        @DefaultValue Cache cache,
+        @DefaultValue("120s") Duration timeout,
+        @DefaultValue("1024") int maxTokens,
+        @DefaultValue("true") boolean earlyStop,
+        @DefaultValue("4") int maxConcurrent,
+        @DefaultValue("256") int maxQueued,
+        @DefaultValue Audit audit) {
+
+    /** The prefix of every property. */
+    public static final String PREFIX = "guardreasoner";
+
+    public GuardReasonerProperties {
+        requirePositive("timeout", timeout);
+        if (maxTokens < 1) throw invalid("max-tokens", maxTokens, "must be at least 1");
+        if (maxConcurrent < 1) throw invalid("max-concurrent", maxConcurrent, "must be at least 1");
+        if (maxQueued < 1) throw invalid("max-queued", maxQueued, "must be at least 1");
+        if (backend == BackendType.LOCALAI && localai.baseUrls().isEmpty()) {
+            throw invalid("localai.base-urls", "", "is required when guardreasoner.backend=localai; "
+                    + "set it to the server's OpenAI-compatible base URL, e.g. http://localhost:8080/v1");
+        }
+        if (backend == BackendType.JLAMA && fallback == FallbackType.JLAMA) {
+            throw invalid("fallback", "jlama", "cannot be the same as guardreasoner.backend; use none");
+        }
+    }
+
+    /** Where the guard model runs. */
+    public enum BackendType {
+        /** In-process CPU inference with Jlama. */
+        JLAMA,
+        /** A LocalAI server, or any server with OpenAI's completions API. */
+        LOCALAI
+    }
+
+    /** The backend tried when the primary one fails. */
+    public enum FallbackType {
+        /** No fallback: a failure goes straight to the rail's on-failure action. */
+        NONE,
+        /** In-process Jlama, with the {@code guardreasoner.jlama.*} settings. */
+        JLAMA
+    }
+
+    /**
+     * The in-process Jlama backend.
+     *
+     * @param model         a Hugging Face model id, used when model-dir is unset
+     * @param modelDir      a local model directory (config.json, tokenizer.json, safetensors); wins over model
+     * @param cacheDir      where downloaded and pre-quantized models are kept; unset uses Jlama's default
+     * @param threads       worker threads for inference; 0 lets Jlama choose
+     * @param loadOnStartup load the model while the application starts instead of at the first check
+     * @param quantization  how BF16/F32 weights run: none, runtime-q4, or pre-quantized-q4 (once, into cache-dir)
+     * @param maxContextTokens the most tokens a prompt plus its verdict may have; 0 uses the backend's default
+     */
+    public record Jlama(
+            @DefaultValue(JlamaBackend.DEFAULT_MODEL) String model,
+            Path modelDir,
+            Path cacheDir,
+            @DefaultValue("0") int threads,
+            @DefaultValue("false") boolean loadOnStartup,
+            @DefaultValue("pre-quantized-q4") JlamaBackend.Quantization quantization,
+            @DefaultValue("0") int maxContextTokens) {
+
+        public Jlama {
+            if (threads < 0) throw invalid("jlama.threads", threads, "must be 0 (automatic) or more");
+            if (maxContextTokens < 0 || maxContextTokens == 1) {
+                throw invalid("jlama.max-context-tokens", maxContextTokens, "must be 0 (default) or at least 2");
+            }
+            if ((model == null || model.isBlank()) && modelDir == null) {
+                throw invalid("jlama.model", "", "is required unless guardreasoner.jlama.model-dir is set");
+            }
+        }
+    }
+
+    /**
+     * The LocalAI backend.
+     *
+     * @param baseUrls  base URLs ending in /v1, tried in order until one answers
+     * @param modelName the model name the server knows GuardReasoner by
+     * @param timeout   how long one HTTP call may take
+     */
+    public record Localai(
+            @DefaultValue List<String> baseUrls,
+            @DefaultValue("guardreasoner-3b") String modelName,
+            @DefaultValue("60s") Duration timeout) {
+
+        public Localai {
+            baseUrls = baseUrls == null ? List.of() : List.copyOf(baseUrls);
+            for (int i = 0; i < baseUrls.size(); i++) {
+                String url = baseUrls.get(i);
+                if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
+                    throw invalid("localai.base-urls[" + i + "]", url, "must be an http:// or https:// URL");
+                }
+            }
+            if (modelName == null || modelName.isBlank()) {
+                throw invalid("localai.model-name", "", "must not be blank");
+            }
+            requirePositive("localai.timeout", timeout);
+        }
+    }
+
+    /**
+     * The input rail: what happens to a user message before the model sees it.
+     *
+     * @param onHarmful         action when the request is judged harmful: allow, block or rewrite
+     * @param onIncomplete      action when the verdict has no request label
+     * @param onFailure         action when the guard fails (backend down, timeout, overload)
+     * @param rewriteMessage    the message put in place of the user's on rewrite; unset uses the built-in one
+     * @param requireComplete   treat a verdict without a complete answer block as incomplete
+     * @param requireConsistent treat a verdict whose reasoning contradicts its labels as incomplete
+     * @param vetoMode          how the guardrail reports a block to LangChain4j: failure (other guardrails still
+     *                          run) or fatal (the call stops at once)
+     */
+    public record Input(
+            @DefaultValue("block") GuardAction onHarmful,
+            @DefaultValue("block") GuardAction onIncomplete,
+            @DefaultValue("block") GuardAction onFailure,
+            String rewriteMessage,
+            @DefaultValue("false") boolean requireComplete,
+            @DefaultValue("false") boolean requireConsistent,
+            @DefaultValue("failure") VetoMode vetoMode) {
+
+        public Input {
+            noReprompt("input.on-harmful", onHarmful);
+            noReprompt("input.on-incomplete", onIncomplete);
+            noReprompt("input.on-failure", onFailure);
+            notBlankIfSet("input.rewrite-message", rewriteMessage);
+        }
+
+        private static void noReprompt(String property, GuardAction action) {
+            if (action == GuardAction.REPROMPT) {
+                throw invalid(property, "reprompt", "the input rail cannot reprompt: there is no model answer yet; "
+                        + "use allow, block or rewrite");
+            }
+        }
+
+        /** These settings as core rules. */
+        public RailPolicy toRailPolicy() {
+            RailPolicy base = RailPolicy.inputDefaults();
+            return base.withOnHarmful(onHarmful).withOnIncomplete(onIncomplete).withOnFailure(onFailure)
+                    .withRewriteMessage(rewriteMessage == null ? base.rewriteMessage() : rewriteMessage)
+                    .withRequireComplete(requireComplete).withRequireConsistent(requireConsistent);
+        }
+    }
+
+    /**
+     * The output rail: what happens to a model answer before the user sees it.
+     *
+     * @param onHarmful           action when the answer is judged harmful: allow, block, rewrite or reprompt
+     * @param onIncomplete        action when the verdict has no response label
+     * @param onFailure           action when the guard fails (backend down, timeout, overload)
+     * @param rewriteMessage      the safe message put in place of the answer on rewrite; unset uses the built-in one
+     * @param repromptGuidance    what the model is told when it must answer again; unset uses the built-in one
+     * @param repromptOverRefusal ask the model again when it refused a request the guard found harmless
+     * @param overRefusalGuidance what the model is told then; unset uses the built-in one
+     * @param requireComplete     treat a verdict without a complete answer block as incomplete
+     * @param requireConsistent   treat a verdict whose reasoning contradicts its labels as incomplete
+     * @param vetoMode            how the guardrail reports a block to LangChain4j: failure or fatal
+     */
+    public record Output(
+            @DefaultValue("rewrite") GuardAction onHarmful,
+            @DefaultValue("rewrite") GuardAction onIncomplete,
+            @DefaultValue("rewrite") GuardAction onFailure,
+            String rewriteMessage,
+            String repromptGuidance,
+            @DefaultValue("false") boolean repromptOverRefusal,
+            String overRefusalGuidance,
+            @DefaultValue("false") boolean requireComplete,
+            @DefaultValue("false") boolean requireConsistent,
+            @DefaultValue("failure") VetoMode vetoMode) {
+
+        public Output {
+            notBlankIfSet("output.rewrite-message", rewriteMessage);
+            notBlankIfSet("output.reprompt-guidance", repromptGuidance);
+            notBlankIfSet("output.over-refusal-guidance", overRefusalGuidance);
+        }
+
+        /** These settings as core rules. */
+        public RailPolicy toRailPolicy() {
+            RailPolicy base = RailPolicy.outputDefaults();
+            return base.withOnHarmful(onHarmful).withOnIncomplete(onIncomplete).withOnFailure(onFailure)
+                    .withRewriteMessage(rewriteMessage == null ? base.rewriteMessage() : rewriteMessage)
+                    .withRepromptGuidance(repromptGuidance == null ? base.repromptGuidance() : repromptGuidance)
+                    .withRepromptOverRefusal(repromptOverRefusal)
+                    .withOverRefusalGuidance(overRefusalGuidance == null ? base.overRefusalGuidance() : overRefusalGuidance)
+                    .withRequireComplete(requireComplete).withRequireConsistent(requireConsistent);
+        }
+    }
+
+    /**
+     * The verdict cache: exact repeats (same model, rail and prompt) are answered without the model.
+     *
+     * @param size verdicts kept; 0 turns the cache off
+     */
+    public record Cache(@DefaultValue("1000") int size) {
+        public Cache {
+            if (size < 0) throw invalid("cache.size", size, "must be 0 (no cache) or more");
+        }
+    }
+
+    /**
+     * The audit log: one line per assessment on the SLF4J logger {@code guardreasoner.audit}.
+     *
+     * @param enabled          write the audit line
+     * @param includeTexts     add the request and response texts; off by default, when only their SHA-256 is logged
+     * @param includeReasoning add the model's reasoning; off by default
+     * @param includeRaw       add the model's raw output; off by default
+     * @param maxChars         the longest text or reasoning written; longer ones are cut and marked
+     */
+    public record Audit(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("false") boolean includeTexts,
+            @DefaultValue("false") boolean includeReasoning,
+            @DefaultValue("false") boolean includeRaw,
+            @DefaultValue("2000") int maxChars) {
+        public Audit {
+            if (maxChars < 1) throw invalid("audit.max-chars", maxChars, "must be at least 1");
+        }
+    }
+
+    /** The policy these properties describe. */
+    public GuardPolicy toPolicy() {
+        return GuardPolicy.builder().input(input.toRailPolicy()).output(output.toRailPolicy()).build();
+    }
+
+    private static void requirePositive(String property, Duration value) {
+        if (value == null || value.isZero() || value.isNegative()) {
+            throw invalid(property, value, "must be a positive duration, e.g. 30s");
+        }
+    }
+
+    private static void notBlankIfSet(String property, String value) {
+        if (value != null && value.isBlank()) throw invalid(property, "", "must not be blank; remove it to use the default");
+    }
+
+    private static InvalidGuardReasonerPropertyException invalid(String property, Object value, String reason) {
+        return new InvalidGuardReasonerPropertyException(PREFIX + "." + property, value, reason);
+    }
+}
