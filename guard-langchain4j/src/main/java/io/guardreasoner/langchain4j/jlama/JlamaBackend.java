@@ -37,7 +37,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The model comes from a local directory ({@link Builder#modelDir}) or from Hugging Face into a cache folder
  * ({@link Builder#model}, default {@value #DEFAULT_MODEL}); nothing is downloaded when the files are there. By
  * default BF16/F32 weights are pre-quantized to Q4 once into the cache folder and run with 8-bit activations, and the
- * KV state of the GuardReasoner instruction is computed once and copied into every verdict. Both can be switched off.
+ * KV state of the GuardReasoner instruction is computed once and copied into every verdict, and the output projection
+ * runs with 8-bit activations; each can be switched off. The model reads Llama-3's token ids and llama3 RoPE
+ * ({@link JlamaModelLoader#faithful()}), which Jlama 0.8.4 on its own gets wrong.
  *
  * <p>The backend drives Jlama's forward pass itself rather than {@code generate}: each call gets its own in-memory KV
  * buffer, so no session is reused and no {@code *.page} file is written. Calls on one backend run one at a time.
@@ -544,7 +546,7 @@ public final class JlamaBackend implements GuardBackend {
         private Quantization quantization = Quantization.PRE_QUANTIZED_Q4;
         private boolean prefixReuse = true;
         private String reusablePrefix = GuardPrompt.INSTRUCTION;
-        private JlamaModelLoader loader = JlamaModelLoader.jlama();
+        private JlamaModelLoader loader = JlamaModelLoader.faithful();
         private boolean quantizedLogits = true;
 
         private Builder() {
@@ -624,7 +626,10 @@ public final class JlamaBackend implements GuardBackend {
             return this;
         }
 
-        /** How a model folder becomes a Jlama model; default {@link JlamaModelLoader#jlama()}. */
+        /**
+         * How a model folder becomes a Jlama model; default {@link JlamaModelLoader#faithful()} (Llama-3 tokenizer,
+         * llama3 RoPE). {@link JlamaModelLoader#jlama()} is Jlama's own, for comparison.
+         */
         public Builder loader(JlamaModelLoader loader) {
             this.loader = Objects.requireNonNull(loader, "loader");
             return this;

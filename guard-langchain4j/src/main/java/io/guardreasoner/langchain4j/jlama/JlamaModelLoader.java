@@ -27,7 +27,18 @@ public interface JlamaModelLoader {
     AbstractModel load(Path modelDir, DType workingType, DType workingQuantType, Optional<DType> modelQuantization,
             Optional<Path> workingDirectory);
 
-    /** Jlama's own loader ({@code ModelSupport.loadModel}): Jlama's tokenizer, rotary table as Jlama computes it. */
+    /**
+     * The default: the Llama-3 tokenizer with Hugging Face semantics and llama3 RoPE scaling, so the model reads the
+     * ids and computes the rotations Llama-3.2 defines ({@link FaithfulLlamaLoader}).
+     */
+    static JlamaModelLoader faithful() {
+        return FaithfulLlamaLoader::load;
+    }
+
+    /**
+     * Jlama's own loader ({@code ModelSupport.loadModel}), kept for comparison: Jlama 0.8.4's tokenizer drops
+     * characters above U+00FF and it ignores llama3 RoPE scaling.
+     */
     static JlamaModelLoader jlama() {
         return (dir, working, workingQuant, modelQuant, workDir) -> ModelSupport.loadModel(
                 AbstractModel.InferenceType.FULL_GENERATION, dir.toFile(), workDir.map(Path::toFile).orElse(null),

@@ -40,9 +40,9 @@ class JlamaBackendFidelityTest {
         String japanese = "日本語で説明してください";
         int[] expected = Llama3Tokenizer.load(model).encode(japanese, true);
 
-        try (JlamaBackend faithful = JlamaBackend.builder().modelDir(model).cacheDir(tmp.resolve("cache-faithful"))
-                .loader(FaithfulLlamaLoader::load).build();
-             JlamaBackend jlamas = JlamaBackend.builder().modelDir(model).cacheDir(tmp.resolve("cache-jlama")).build()) {
+        try (JlamaBackend faithful = JlamaBackend.builder().modelDir(model).cacheDir(tmp.resolve("cache-faithful")).build();
+             JlamaBackend jlamas = JlamaBackend.builder().modelDir(model).cacheDir(tmp.resolve("cache-jlama"))
+                     .loader(JlamaModelLoader.jlama()).build()) {
 
             assertThat(faithful.countTokens(japanese)).isEqualTo(expected.length).isGreaterThan(japanese.length());
             assertThat(jlamas.countTokens(japanese)).as("Jlama's tokenizer keeps only <|begin_of_text|>").isEqualTo(1);

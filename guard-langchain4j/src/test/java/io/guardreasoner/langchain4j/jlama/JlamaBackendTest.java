@@ -72,12 +72,14 @@ class JlamaBackendTest {
     @Test
     void promptTokenCountIsWhatTheTokenizerGivesPlusBeginOfText() {
         String prompt = GuardPrompt.modelCard().render(Exchange.of("How do I bake bread?", "Mix flour, water and yeast."));
-        long[] tokenizerIds = new LlamaTokenizer(modelDir).encode(prompt);
+        int[] reference = Llama3Tokenizer.load(modelDir).encode(prompt, true);
 
         Generation g = backend.generate(prompt, GenerationOptions.maxTokens(2));
 
-        assertThat(g.promptTokens()).hasValue(tokenizerIds.length + 1);
-        assertThat(backend.countTokens(prompt)).isEqualTo(tokenizerIds.length + 1);
+        assertThat(g.promptTokens()).hasValue(reference.length);
+        assertThat(backend.countTokens(prompt)).isEqualTo(reference.length);
+        // Jlama's own tokenizer agrees on English, plus the <|begin_of_text|> the backend adds.
+        assertThat(new LlamaTokenizer(modelDir).encode(prompt)).hasSize(reference.length - 1);
     }
 
     @Test
