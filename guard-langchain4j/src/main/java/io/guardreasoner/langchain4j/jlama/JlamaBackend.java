@@ -158,11 +158,20 @@ public final class JlamaBackend implements GuardBackend {
             LOG.log(System.Logger.Level.INFO, "Jlama runs this model with {0} activations: its hidden and intermediate "
                     + "sizes are too small for 8-bit activations at this CPU vector width", activationType);
         }
-        LOG.log(System.Logger.Level.INFO, "Loaded {0} from {1} in {2} ms: {3} layers, stored weights {4}, quantization {5}, "
-                        + "activations {10}, 8-bit logits {11}, kernels {6}, {7} threads, max context {8} tokens, prefix reuse {9}", modelId,
-                dir, (System.nanoTime() - start) / 1_000_000, c.numberOfLayers, storedType, quantization,
-                kernels(), String.valueOf(PhysicalCoreExecutor.instance.get().getCoreCount()), String.valueOf(maxContextTokens),
-                prefixReuse ? "on" : "off", activationType, logitsHead != null ? "on" : "off");
+        LOG.log(System.Logger.Level.INFO, "Loaded {0} from {1} in {2} ms: {3}",
+                modelId, dir, String.valueOf((System.nanoTime() - start) / 1_000_000), describeSetup());
+    }
+
+    /** One line on how this model runs, for the log and benchmarks. */
+    public String describeSetup() {
+        return model.getConfig().numberOfLayers + " layers, stored weights " + storedType + ", quantization "
+                + quantization + ", activations " + activationType + ", 8-bit logits " + onOff(logitsHead != null)
+                + ", kernels " + kernels() + ", " + PhysicalCoreExecutor.instance.get().getCoreCount() + " threads, "
+                + "max context " + maxContextTokens + " tokens, prefix reuse " + onOff(prefixReuse);
+    }
+
+    private static String onOff(boolean on) {
+        return on ? "on" : "off";
     }
 
     public static Builder builder() {
