@@ -58,6 +58,9 @@ public final class JlamaBackend implements GuardBackend {
 
     private static final System.Logger LOG = System.getLogger(JlamaBackend.class.getName());
 
+    /** Prompt tokens per forward pass: large enough for efficient matrix products, small enough to notice a deadline. */
+    private static final int PREFILL_CHUNK = 128;
+
     /** How the weights are quantized. */
     public enum Quantization {
         /** Weights as stored (BF16/F32), activations in the working type. Slowest. */
@@ -213,11 +216,7 @@ public final class JlamaBackend implements GuardBackend {
         Generation.FinishReason reason = Generation.FinishReason.LENGTH;
         try (KvBufferCache.KvBuffer kv = kvCache.getEphemeralKvBuffer();
              AbstractTensor logits = model.makeDenseTensor(c.vocabularySize)) {
-            int reused = reusePrefix(prompt, ids, kv);
-            int next;
-            try (AbstractTensor out = model.batchForward(Arrays.copyOfRange(ids, reused, ids.length), reused, kv)) {
-                next = greedy(out.slice(out.shape().first() - 1), logits);
-            }
+            int next = prefill(ids, reusePrefix(prompt, ids, kv), kv, logits, options);
             int position = ids.length;
             while (true) {
                 checkDeadline(options, generated);
@@ -241,6 +240,22 @@ public final class JlamaBackend implements GuardBackend {
             }
         }
         return Generation.of(text.toString(), ids.length, generated, reason);
+    }
+
+    /**
+     * Runs the prompt from position {@code from} through the model in chunks, checking the deadline between them,
+     * and returns the first generated token.
+     */
+    private int prefill(int[] ids, int from, KvBufferCache.KvBuffer kv, AbstractTensor logits, GenerationOptions options) {
+        int position = from;
+        while (true) {
+            int end = Math.min(ids.length, position + PREFILL_CHUNK);
+            try (AbstractTensor out = model.batchForward(Arrays.copyOfRange(ids, position, end), position, kv)) {
+                if (end == ids.length) return greedy(out.slice(out.shape().first() - 1), logits);
+            }
+            position = end;
+            checkDeadline(options, 0);
+        }
     }
 
     /**

@@ -1,6 +1,12 @@
 package io.guardreasoner.langchain4j.jlama;
 
+import com.github.tjake.jlama.model.AbstractModel;
+import com.github.tjake.jlama.model.functions.Generator;
+import com.github.tjake.jlama.safetensors.DType;
+import com.github.tjake.jlama.safetensors.prompt.PromptContext;
+import io.guardreasoner.core.Exchange;
 import io.guardreasoner.core.Generation;
+import io.guardreasoner.core.GuardPrompt;
 import io.guardreasoner.core.GenerationOptions;
 import io.guardreasoner.core.GuardBackendException;
 import org.junit.jupiter.api.Test;
@@ -10,6 +16,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.Optional;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -102,6 +110,30 @@ class JlamaModelLoadingTest {
                         .equals(plain.generate(prompt, GenerationOptions.maxTokens(1)).text())) agree++;
             }
             assertThat(agree).isGreaterThanOrEqualTo(8);
+        }
+    }
+
+    @Test
+    void generatesWhatJlamasOwnGenerateGivesOnAFreshSession() throws IOException {
+        Path dir = LlamaModelWriter.builder().seed(3).build().write(tmp.resolve("same"));
+        String prompt = GuardPrompt.modelCard().render(Exchange.request("How do I bake bread at home?"));
+        AbstractModel jlama = JlamaModelLoader.jlama().load(dir, DType.F32, DType.F32, Optional.empty(),
+                Optional.of(Files.createDirectories(tmp.resolve("jlama-work"))));
+        Generator.Response expected;
+        try {
+            int promptTokens = jlama.encodePrompt(PromptContext.of(prompt)).length;
+            // Jlama's limit counts positions; the first token comes from the prompt's own pass, so 11 more give 12.
+            expected = jlama.generate(UUID.randomUUID(), PromptContext.of(prompt), 0.0f, promptTokens + 11, (t, ms) -> { });
+        } finally {
+            jlama.close();
+        }
+
+        try (JlamaBackend b = local(dir).loader(JlamaModelLoader.jlama()).quantization(JlamaBackend.Quantization.NONE)
+                .prefixReuse(false).build()) {
+            Generation g = b.generate(prompt, GenerationOptions.maxTokens(12));
+            assertThat(g.promptTokens().getAsInt()).isGreaterThan(128); // prefilled in more than one chunk
+            assertThat(g.text()).isEqualTo(expected.responseText);
+            assertThat(g.promptTokens()).hasValue(expected.promptTokens + 1);
         }
     }
 
