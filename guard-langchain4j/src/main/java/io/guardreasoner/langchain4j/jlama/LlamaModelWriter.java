@@ -448,6 +448,9 @@ public final class LlamaModelWriter {
         for (String stale : new String[] {"model.safetensors", "model.safetensors.index.json"}) {
             Files.deleteIfExists(dir.resolve(stale));
         }
+        try (var shardsBefore = Files.newDirectoryStream(dir, "model-*-of-*.safetensors")) {
+            for (Path shard : shardsBefore) Files.delete(shard);
+        }
         List<Tensor> all = tensors();
         if (shards == 1) {
             writeSafetensors(dir.resolve("model.safetensors"), all);
