@@ -161,6 +161,15 @@ public final class JlamaBackend implements GuardBackend {
             LOG.log(System.Logger.Level.INFO, "Jlama runs this model with {0} activations: its hidden and intermediate "
                     + "sizes are too small for 8-bit activations at this CPU vector width", activationType);
         }
+        if (prefixReuse) {
+            // Once per model, at load: the first verdict should not pay for the instruction either.
+            try {
+                computePrefixState();
+            } catch (RuntimeException e) {
+                close();
+                throw new GuardBackendException("Jlama could not run the model in " + dir + ": " + describe(e), e);
+            }
+        }
         LOG.log(System.Logger.Level.INFO, "Loaded {0} from {1} in {2} ms: {3}",
                 modelId, dir, String.valueOf((System.nanoTime() - start) / 1_000_000), describeSetup());
     }
@@ -301,17 +310,23 @@ public final class JlamaBackend implements GuardBackend {
         }
     }
 
+    /** Runs the reusable prefix through the model once and keeps its KV state. */
+    private void computePrefixState() {
+        int[] pids = encode(reusablePrefix);
+        KvBufferCache.KvBuffer buffer = kvCache.getEphemeralKvBuffer();
+        try (AbstractTensor ignored = model.batchForward(pids, 0, buffer)) {
+            prefixIds = pids;
+            prefixKv = buffer;
+        } catch (RuntimeException e) {
+            buffer.close();
+            throw e;
+        }
+    }
+
     /** Copies the cached instruction's KV state into {@code kv}; returns how many leading positions it covers. */
     private int reusePrefix(String prompt, int[] ids, KvBufferCache.KvBuffer kv) {
         if (!prefixReuse || !prompt.startsWith(reusablePrefix)) return 0;
-        if (prefixKv == null) {
-            int[] pids = encode(reusablePrefix);
-            KvBufferCache.KvBuffer buffer = kvCache.getEphemeralKvBuffer();
-            try (AbstractTensor ignored = model.batchForward(pids, 0, buffer)) {
-                prefixIds = pids;
-                prefixKv = buffer;
-            }
-        }
+        if (prefixKv == null) computePrefixState();
         int common = 0;
         int limit = Math.min(prefixIds.length, ids.length - 1); // keep one token to prefill for the logits
         while (common < limit && prefixIds[common] == ids[common]) common++;
@@ -459,7 +474,7 @@ public final class JlamaBackend implements GuardBackend {
         return activationType;
     }
 
-    /** Tokens of {@link Builder#reusablePrefix} whose KV state is cached; 0 until a prompt starting with it arrives. */
+    /** Tokens of {@link Builder#reusablePrefix} whose KV state is cached (computed at load); 0 when reuse is off. */
     public int cachedPrefixTokens() {
         lock.lock();
         try {

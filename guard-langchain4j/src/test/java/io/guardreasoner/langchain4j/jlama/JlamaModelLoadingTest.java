@@ -224,6 +224,19 @@ class JlamaModelLoadingTest {
     }
 
     @Test
+    void aCompleteFolderWithoutTheFinishedMarkerIsNotDownloadedAgain() {
+        Path cache = tmp.resolve("hf2");
+        Path local = HuggingFaceDownload.localDir("someone/CopiedByHand", cache);
+        LlamaModelWriter.builder().build().write(local);
+
+        try (JlamaBackend b = JlamaBackend.builder().model("someone/CopiedByHand").cacheDir(cache)
+                .quantization(JlamaBackend.Quantization.NONE).build()) {
+            assertThat(b.sourceDir()).isEqualTo(local);
+            assertThat(b.health().up()).isTrue();
+        }
+    }
+
+    @Test
     void aFailedDownloadSuggestsModelDir() {
         assertThatThrownBy(() -> JlamaBackend.builder().model("guardreasoner-test/no-such-model")
                 .cacheDir(tmp.resolve("hf")).build())
