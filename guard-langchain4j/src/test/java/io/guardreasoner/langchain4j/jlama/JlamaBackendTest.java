@@ -108,6 +108,25 @@ class JlamaBackendTest {
     }
 
     @Test
+    void anInterruptedCallerStopsGeneratingWithAnError() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                backend.generate("Keep talking.", GenerationOptions.maxTokens(1500));
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        caller.start();
+        Thread.sleep(30);
+        caller.interrupt();
+        caller.join(10_000);
+
+        assertThat(caller.isAlive()).isFalse();
+        assertThat(failure.get()).isInstanceOf(GuardBackendException.class).hasMessageContaining("interrupted");
+    }
+
+    @Test
     void deadlineAlreadyPassedFailsBeforeStarting() {
         GenerationOptions options = GenerationOptions.maxTokens(5).withDeadline(Instant.now().minusMillis(1));
 
