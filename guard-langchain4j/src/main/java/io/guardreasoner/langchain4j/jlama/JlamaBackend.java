@@ -137,6 +137,7 @@ public final class JlamaBackend implements GuardBackend {
         this.loadedDir = dir;
         try {
             this.workingDir = Files.createTempDirectory("guardreasoner-jlama-");
+            workingDir.toFile().deleteOnExit(); // stays empty, so this removes it even if close() is never called
         } catch (IOException e) {
             throw new GuardBackendException("Cannot create a working folder for Jlama: " + e.getMessage(), e);
         }
