@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The generated IDE metadata describes every property, and the reference table in docs/SPRING.md lists exactly those. */
+/** The generated IDE metadata describes every property, and the reference table in README.md lists exactly those. */
 class ConfigurationMetadataTest {
 
     private static final Pattern TABLE_ROW = Pattern.compile("^\\| `(guardreasoner\\.[a-z0-9.-]+)` \\|", Pattern.MULTILINE);
@@ -33,7 +33,7 @@ class ConfigurationMetadataTest {
                 "guardreasoner.localai.base-urls", "guardreasoner.input.on-harmful",
                 "guardreasoner.output.reprompt-over-refusal", "guardreasoner.cache.size", "guardreasoner.timeout");
 
-        Path docs = Path.of("..", "docs", "SPRING.md");
+        Path docs = Path.of("..", "README.md");
         Set<String> documented = new TreeSet<>();
         String text = Files.readString(docs);
         int start = text.indexOf("## Configuration reference");
