@@ -75,14 +75,16 @@ class ChatControllerTest {
         return chatbot(stub, new ScriptedGuardBackend(stub.script()));
     }
 
-    private static ChatTurn turn(ResponseEntity<?> response) {
+    /** One turn through the controller, answered with 200 as every guard decision is. */
+    private static ChatTurn send(ChatController chatbot, String message) {
+        ResponseEntity<?> response = chatbot.chat(new ChatController.ChatRequest(message));
         assertThat(response.getStatusCode().value()).isEqualTo(200);
         return (ChatTurn) response.getBody();
     }
 
     @Test
     void benignTurnShowsTheAnswerAndBothChecks(GuardReasonerStubServer stub) {
-        ChatTurn turn = turn(scripted(stub).chat(new ChatController.ChatRequest(BENIGN)));
+        ChatTurn turn = send(scripted(stub), BENIGN);
 
         assertThat(turn.reply()).startsWith("Mix flour");
         assertThat(turn.blocked()).isFalse();
@@ -95,7 +97,7 @@ class ChatControllerTest {
 
     @Test
     void harmfulRequestIsVetoedWithThePoliteRefusal(GuardReasonerStubServer stub) {
-        ChatTurn turn = turn(scripted(stub).chat(new ChatController.ChatRequest(HARMFUL_REQUEST)));
+        ChatTurn turn = send(scripted(stub), HARMFUL_REQUEST);
 
         assertThat(turn.reply()).isEqualTo(REFUSAL);
         assertThat(turn.blocked()).isTrue();
@@ -107,7 +109,7 @@ class ChatControllerTest {
 
     @Test
     void harmfulAnswerIsRewrittenAndCountsAsBlocked(GuardReasonerStubServer stub) {
-        ChatTurn turn = turn(scripted(stub).chat(new ChatController.ChatRequest(HARMFUL_ANSWER_REQUEST)));
+        ChatTurn turn = send(scripted(stub), HARMFUL_ANSWER_REQUEST);
 
         assertThat(turn.reply()).isEqualTo(RailPolicy.DEFAULT_OUTPUT_REWRITE);
         assertThat(turn.blocked()).isTrue();
@@ -117,7 +119,7 @@ class ChatControllerTest {
 
     @Test
     void overRefusalIsRepromptedAndTheTurnShowsEveryCheck(GuardReasonerStubServer stub) {
-        ChatTurn turn = turn(scripted(stub).chat(new ChatController.ChatRequest(OVER_REFUSED_REQUEST)));
+        ChatTurn turn = send(scripted(stub), OVER_REFUSED_REQUEST);
 
         assertThat(turn.reply()).isEqualTo("The capital of France is Paris.");
         assertThat(turn.blocked()).isFalse();
@@ -132,7 +134,7 @@ class ChatControllerTest {
         ChatController chatbot = chatbot(stub, LocalAiBackend.builder().baseUrl(stub.url()).build());
         stub.failNext(StubFault.status(500, "model crashed"));
 
-        ChatTurn turn = turn(chatbot.chat(new ChatController.ChatRequest(BENIGN)));
+        ChatTurn turn = send(chatbot, BENIGN);
 
         assertThat(turn.blocked()).isTrue();
         assertThat(turn.reply()).isEqualTo(REFUSAL);
