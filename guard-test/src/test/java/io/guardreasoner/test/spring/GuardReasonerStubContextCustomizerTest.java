@@ -77,7 +77,7 @@ class GuardReasonerStubContextCustomizerTest {
     }
 
     @Test
-    void dynamicPropertySourceHelperRegistersTheStubsProperties() {
+    void propertiesHelperGivesTheStubsProperties() {
         try (GuardReasonerStubServer stub = GuardReasonerStubServer.builder().modelName("guard-8b").start()) {
             Map<String, Object> registered = new LinkedHashMap<>();
             DynamicPropertyRegistry registry = (name, value) -> registered.put(name, value.get());
@@ -85,6 +85,8 @@ class GuardReasonerStubContextCustomizerTest {
             assertThat(registered).containsExactly(Map.entry("guardreasoner.backend", "localai"),
                     Map.entry("guardreasoner.localai.base-urls", stub.url()),
                     Map.entry("guardreasoner.localai.model-name", "guard-8b"));
+            assertThat(GuardReasonerStubProperties.propertyValues(stub)).containsExactly("guardreasoner.backend=localai",
+                    "guardreasoner.localai.base-urls=" + stub.url(), "guardreasoner.localai.model-name=guard-8b");
         }
     }
 }
