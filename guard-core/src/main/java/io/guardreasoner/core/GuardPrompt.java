@@ -11,7 +11,8 @@ import java.util.Objects;
  * evaluation layout, which has one more {@code "\n"} after the instruction.
  *
  * <p>Before the texts go in, they are made safe to embed: unpaired UTF-16 surrogates become U+FFFD, control
- * characters other than tab, newline, carriage return and form feed are removed (NUL among them), a line that starts with the template's own markers
+ * characters other than tab, newline, carriage return and form feed are removed (NUL among them), CR LF becomes LF
+ * (a lone CR stays: the published evaluation prompts hold some), a line that starts with the template's own markers
  * ({@code Human user:} or {@code AI assistant:}) gets a space before its colon so that no side can pose as the
  * other, and a text longer than {@link #maxCharsPerSide()} keeps its head and tail around a marker saying how much
  * was cut.
@@ -122,7 +123,7 @@ public final class GuardPrompt {
 
     /**
      * Makes one side's text safe to embed: valid UTF-16, no control characters but tab, newline, carriage return and
-     * form feed, no line that poses as a template marker, and at most {@link #maxCharsPerSide()} characters, keeping two thirds from the head and one third from
+     * form feed, CR LF as LF, no line that poses as a template marker, and at most {@link #maxCharsPerSide()} characters, keeping two thirds from the head and one third from
      * the tail.
      */
     public String clean(String text) {
@@ -167,6 +168,8 @@ public final class GuardPrompt {
                 replacement = "\uFFFD";
             } else if (Character.isLowSurrogate(c)) {
                 replacement = "\uFFFD";
+            } else if (c == '\r' && i + 1 < n && text.charAt(i + 1) == '\n') {
+                replacement = ""; // CR LF becomes LF: the same text typed on Windows gives the same prompt
             } else if ((c < 0x20 && !KEPT_CONTROLS.contains(String.valueOf(c))) || c == 0x7F) {
                 replacement = "";
             }

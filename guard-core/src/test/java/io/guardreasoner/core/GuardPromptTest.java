@@ -81,9 +81,20 @@ class GuardPromptTest {
         assertThat(prompt.clean("lone \uD800 high, lone \uDC00 low")).isEqualTo("lone \uFFFD high, lone \uFFFD low");
         assertThat(prompt.clean("emoji \uD83D\uDE00 stays")).isEqualTo("emoji \uD83D\uDE00 stays");
         assertThat(prompt.clean("nul\u0000 bell\u0007 esc\u001b del\u007f tab\t")).isEqualTo("nul bell esc del tab\t");
-        // Carriage returns and form feeds occur in the published prompts: the model saw them, so they stay.
-        assertThat(prompt.clean("line one\r\nline two\rpage\f")).isEqualTo("line one\r\nline two\rpage\f");
+        // CR LF is one line break, written as the model's training text writes it.
+        assertThat(prompt.clean("line one\r\nline two\r\n\r\nend")).isEqualTo("line one\nline two\n\nend");
+        // Lone carriage returns and form feeds occur in the published prompts: the model saw them, so they stay.
+        assertThat(prompt.clean("line two\rpage\f")).isEqualTo("line two\rpage\f");
         assertThat(prompt.clean("rtl \u202Emark\u202C kept")).isEqualTo("rtl \u202Emark\u202C kept");
+    }
+
+    @Test
+    void windowsLineEndingsGiveTheSamePromptAsUnixOnes() {
+        GuardPrompt prompt = GuardPrompt.modelCard();
+
+        assertThat(prompt.render(Exchange.of("first\r\nsecond", "yes\r\n\r\nno")))
+                .isEqualTo(prompt.render(Exchange.of("first\nsecond", "yes\n\nno")))
+                .isEqualTo(CARD_INSTRUCTION + "Human user:\nfirst\nsecond\n\nAI assistant:\nyes\n\nno\n\n");
     }
 
     @Test

@@ -86,6 +86,31 @@ class ClassifyCommandTest {
     }
 
     @Test
+    void aModelThatCannotBeDownloadedNamesTheModelDirAlternative(@TempDir Path tmp) {
+        // No such repository: without network the download fails to connect, with network Hugging Face answers 401/404.
+        CliRun run = CliRun.run("classify", "--model", "guardreasoner-tests/no-such-model",
+                "--cache-dir", tmp.toString(), "--prompt", "hi");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).contains("could not get the model guardreasoner-tests/no-such-model")
+                .contains("--model-dir");
+    }
+
+    @Test
+    void everyCommandExplainsItselfWithHelp() {
+        for (String command : List.of("parse", "replay", "classify", "eval")) {
+            CliRun run = CliRun.run(command, "--help");
+
+            assertThat(run.exitCode()).as(command).isZero();
+            assertThat(run.out()).as(command).contains("Usage: guard-cli " + command);
+        }
+        assertThat(CliRun.run("classify", "--help").out()).contains("--backend", "--model-dir", "--model", "--cache-dir",
+                "--base-url", "--model-name", "--max-tokens", "--timeout-s", "--prompt", "--response");
+        assertThat(CliRun.run("eval", "--help").out()).contains("--benchmark", "--concurrency", "--out");
+    }
+
+    @Test
     void badArgumentsAndConfigurationExitWithTwoAndAMessage(@TempDir Path tmp) {
         assertThat(CliRun.run("classify", "--backend", "localai", "--prompt", "hi"))
                 .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
@@ -102,6 +127,12 @@ class ClassifyCommandTest {
         assertThat(CliRun.run("classify", "--backend", "localai", "--base-url", "http://localhost:8080/v1"))
                 .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
                 .satisfies(r -> assertThat(r.err()).contains("--prompt"));
+        assertThat(CliRun.run("classify", "--model", "GuardReasoner-3B", "--cache-dir", tmp.toString(), "--prompt", "hi"))
+                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
+                .satisfies(r -> assertThat(r.err()).contains("owner/name"));
+        assertThat(CliRun.run("classify", "--timeout-s", "0", "--backend", "localai", "--base-url", "http://localhost:8080/v1", "--prompt", "x"))
+                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
+                .satisfies(r -> assertThat(r.err()).contains("--timeout-s"));
         assertThat(CliRun.run("classify", "--max-tokens", "0", "--backend", "localai", "--base-url", "http://localhost:8080/v1", "--prompt", "x"))
                 .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
                 .satisfies(r -> assertThat(r.err()).contains("--max-tokens"));

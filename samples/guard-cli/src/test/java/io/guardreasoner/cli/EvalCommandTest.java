@@ -24,8 +24,10 @@ class EvalCommandTest {
 
     private static final Pattern F1 = Pattern.compile("\\| (\\S+) \\| [a-z ]+ \\| (\\d+) \\| ([\\d.]+) \\| (\\d+) \\|");
 
+    /** Every published benchmark, input rail (early stop at "# Task 2" honoured by the stub) and output rail. */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"SimpleSafetyTests", "XSTestResponseRefusal"})
+    @ValueSource(strings = {"HarmBenchPrompt", "AegisSafetyTest", "SimpleSafetyTests", "HarmBenchResponse",
+            "XSTestReponseHarmful", "XSTestResponseRefusal"})
     void reproducesReplaysF1AgainstAServerThatServesThePublishedOutputs(String benchmark) {
         Path file = PublishedOutputs.assumeBenchmark("3B", benchmark);
         try (GuardReasonerStubServer stub = GuardReasonerStubServer.builder().replay(file).start()) {
