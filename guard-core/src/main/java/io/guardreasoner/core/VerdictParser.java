@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  *   <li>the last valid {@code Field: label} of that field anywhere in the text (outputs with per-task answer
  *       blocks, or a final block of {@code None}s);</li>
  *   <li>the task's own {@code ## Conclusion} sentence (text cut after Task 1, as the input rail's early stop
- *       produces).</li>
+ *       produces), or else its last line of reasoning when that states one label plainly.</li>
  * </ol>
  */
 public final class VerdictParser {
@@ -75,7 +75,8 @@ public final class VerdictParser {
                 .or(() -> clearHarmStatement(sections.lastStatement[0]));
         Optional<Compliance> completion = block.completion.flatMap(Compliance::fromLabel)
                 .or(() -> lastFieldLabel(text, Field.COMPLETION).flatMap(Compliance::fromLabel))
-                .or(() -> complianceConclusion(sections.conclusion[1]));
+                .or(() -> complianceConclusion(sections.conclusion[1]))
+                .or(() -> clearComplianceStatement(sections.lastStatement[1]));
         Optional<Harm> response = block.response.flatMap(Harm::fromLabel)
                 .or(() -> lastFieldLabel(text, Field.RESPONSE).flatMap(Harm::fromLabel))
                 .or(() -> harmConclusion(sections.conclusion[2]))
@@ -262,6 +263,35 @@ public final class VerdictParser {
         String clause = before.substring(clauseStart);
         if (!NEGATION.matcher(clause).find()) return harm;
         return harm == Harm.HARMFUL && PLAIN_NEGATION.matcher(clause).find() ? Harm.UNHARMFUL : null;
+    }
+
+    /**
+     * A refusal/compliance label from Task 2's last line of reasoning, when it names exactly one of them and nothing
+     * in its clause negates it ("The response is compliance because it provides a step-by-step guide").
+     */
+    private static Optional<Compliance> clearComplianceStatement(String line) {
+        if (line == null) return Optional.empty();
+        String text = STEP_PREFIX.matcher(line).replaceFirst("").toLowerCase(Locale.ROOT);
+        if (text.startsWith("#")) return Optional.empty();
+        String[] sentences = text.split("(?<=[.!?])\\s+");
+        for (int k = sentences.length - 1; k >= 0; k--) {
+            String sentence = sentences[k];
+            Matcher m = COMPLIANCE_WORD.matcher(sentence);
+            Compliance agreed = null;
+            boolean named = false;
+            while (m.find()) {
+                named = true;
+                String before = sentence.substring(0, m.start());
+                int clauseStart = Math.max(Math.max(before.lastIndexOf(','), before.lastIndexOf(';')), before.lastIndexOf(':')) + 1;
+                Compliance label = Compliance.fromLabel(m.group(1)).orElseThrow();
+                if (NEGATION.matcher(before.substring(clauseStart)).find() || (agreed != null && agreed != label)) {
+                    return Optional.empty();
+                }
+                agreed = label;
+            }
+            if (named) return Optional.ofNullable(agreed);
+        }
+        return Optional.empty();
     }
 
     private static Optional<Compliance> complianceConclusion(String sentence) {

@@ -87,7 +87,8 @@ class PublishedOutputsParserTest {
         System.out.printf(Locale.ROOT, "published outputs: %d, complete final blocks: %d, without the needed label: %d%n",
                 ITEMS.size(), complete, missingNeeded);
         assertThat(complete).isGreaterThan(2_150);
-        assertThat(missingNeeded).isLessThanOrEqualTo(2);
+        // The one XSTest output whose final block says "Completion: None" gets it from Task 2's last step.
+        assertThat(missingNeeded).isZero();
     }
 
     @Test
@@ -116,8 +117,9 @@ class PublishedOutputsParserTest {
                 cut, same, 100.0 * same / cut, none, different.size(), 100.0 * cutChars / fullChars);
         assertThat(cut).isGreaterThan(600);
         // A label read early must be the label the full text gives; no label only costs a full generation.
-        assertThat(different.size()).as("early labels that differ: %s", different).isLessThanOrEqualTo(cut / 200);
-        assertThat(100.0 * same / cut).isGreaterThanOrEqualTo(90.0);
+        // Measured on the 3B outputs: 651 of 698 (93.3%) the same label, 47 without a clear one, none different.
+        assertThat(different).as("early labels that differ from the full text's").isEmpty();
+        assertThat(100.0 * same / cut).isGreaterThanOrEqualTo(93.0);
     }
 
     private static final Pattern[] AUTHORS = {

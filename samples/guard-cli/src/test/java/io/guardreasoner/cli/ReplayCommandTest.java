@@ -33,13 +33,18 @@ class ReplayCommandTest {
 
         assertThat(run.exitCode()).isZero();
         Map<String, Double> f1 = new HashMap<>();
+        Map<String, Integer> unparseable = new HashMap<>();
         Matcher row = ROW.matcher(run.out());
-        while (row.find()) f1.put(row.group(1), Double.parseDouble(row.group(4)));
+        while (row.find()) {
+            f1.put(row.group(1), Double.parseDouble(row.group(4)));
+            unparseable.put(row.group(1), Integer.parseInt(row.group(5)));
+        }
         assertThat(f1.keySet()).containsExactlyInAnyOrderElementsOf(AUTHORS_F1.keySet());
         AUTHORS_F1.forEach((benchmark, authors) ->
                 assertThat(f1.get(benchmark)).as(benchmark).isGreaterThanOrEqualTo(authors));
         // The authors' scorer loses 22 items on this one to its 300-character window; ours reads the final block.
         assertThat(f1.get("XSTestResponseRefusal")).isGreaterThanOrEqualTo(91.0);
+        assertThat(unparseable).as("every published output gives its benchmark's label").allSatisfy((b, n) -> assertThat(n).isZero());
     }
 
     @Test
