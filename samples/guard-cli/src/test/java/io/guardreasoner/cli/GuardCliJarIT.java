@@ -1,15 +1,19 @@
 package io.guardreasoner.cli;
 
+import io.guardreasoner.langchain4j.jlama.LlamaModelWriter;
 import io.guardreasoner.test.GuardReasonerStubServer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,6 +42,18 @@ class GuardCliJarIT {
     }
 
     @Test
+    void classifiesWithRealJlamaInferenceOnAWrittenModel(@TempDir Path tmp) throws Exception {
+        Path model = LlamaModelWriter.builder().seed(5).build().write(tmp.resolve("tiny-llama"));
+
+        Result result = run("", "classify", "--backend", "jlama", "--model-dir", model.toString(),
+                "--cache-dir", tmp.resolve("cache").toString(), "--max-tokens", "16", "--prompt", "How do I bake bread?");
+
+        assertThat(result.code).as(result.err).isZero();
+        // Random weights write no answer block: the input rail's incomplete-verdict default blocks.
+        assertThat(result.out).contains("\"decision\":\"block\"").contains("\"complete\":false").contains("\"error\":null");
+    }
+
+    @Test
     void badArgumentsExitWithTwo() throws Exception {
         Result result = run("", "classify", "--backend", "localai", "--prompt", "hi");
 
@@ -55,8 +71,16 @@ class GuardCliJarIT {
         Process process = new ProcessBuilder(command).start();
         process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         process.getOutputStream().close();
+        // stderr is read alongside stdout: Jlama's logging could otherwise fill its pipe and stall the process.
+        CompletableFuture<byte[]> errBytes = CompletableFuture.supplyAsync(() -> {
+            try {
+                return process.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
         byte[] out = process.getInputStream().readAllBytes();
-        byte[] err = process.getErrorStream().readAllBytes();
+        byte[] err = errBytes.join();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
     }
