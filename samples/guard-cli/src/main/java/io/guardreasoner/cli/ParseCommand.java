@@ -1,7 +1,9 @@
 package io.guardreasoner.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.guardreasoner.core.Verdict;
 import io.guardreasoner.core.VerdictParser;
 import picocli.CommandLine.Command;
@@ -23,6 +25,9 @@ import java.util.concurrent.Callable;
         "gets a message on stderr and a line of nulls with complete false."})
 final class ParseCommand implements Callable<Integer> {
 
+    /** One JSON value per line: text after the object is an error, not silently dropped. */
+    private static final ObjectReader STRICT = VerdictJson.JSON.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     @Spec
     CommandSpec spec;
 
@@ -38,9 +43,12 @@ final class ParseCommand implements Callable<Integer> {
             number++;
             Optional<Verdict> verdict = Optional.empty();
             try {
-                JsonNode node = VerdictJson.JSON.readTree(line);
+                JsonNode node = line.isBlank() ? null : STRICT.readTree(line);
                 JsonNode predict = node == null ? null : node.get("predict");
-                if (predict == null || !predict.isTextual()) {
+                if (node == null || !node.isObject()) {
+                    err.println("guard-cli parse: line " + number + " is " + (node == null ? "empty" : "not a JSON object")
+                            + "; expected an object with a string field 'predict'");
+                } else if (predict == null || !predict.isTextual()) {
                     err.println("guard-cli parse: line " + number + " has no string field 'predict'");
                 } else {
                     verdict = Optional.of(parser.parse(predict.asText()));

@@ -48,6 +48,21 @@ class ParseCommandTest {
         assertThat(run.err()).contains("line 1 is not valid JSON").contains("line 3 has no string field 'predict'");
     }
 
+    @Test
+    void emptyLinesNonObjectsAndTrailingTextEachGetTheirOwnMessageAndALineOfNulls() throws Exception {
+        CliRun run = CliRun.runWithInput("\n[1]\n{\"predict\": null}\n{\"predict\": \"Answers:\\nRequest: harmful\"} extra\n"
+                + line("Answers:\nRequest: harmful"), "parse");
+
+        assertThat(run.exitCode()).isZero();
+        List<JsonNode> lines = lines(run.out());
+        assertThat(lines).hasSize(5);
+        assertThat(lines.subList(0, 4)).allSatisfy(node -> assertThat(node.toString())
+                .isEqualTo("{\"request\":null,\"completion\":null,\"response\":null,\"complete\":false}"));
+        assertThat(lines.get(4).path("request").asText()).isEqualTo("harmful");
+        assertThat(run.err()).contains("line 1 is empty").contains("line 2 is not a JSON object")
+                .contains("line 3 has no string field 'predict'").contains("line 4 is not valid JSON");
+    }
+
     private static String line(String predict) throws Exception {
         return JSON.writeValueAsString(java.util.Map.of("predict", predict)) + "\n";
     }
