@@ -5,7 +5,9 @@ import io.guardreasoner.core.GuardBackend;
 import io.guardreasoner.core.GuardPrompt;
 import io.guardreasoner.langchain4j.jlama.JlamaBackend;
 import io.guardreasoner.langchain4j.localai.LocalAiBackend;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +18,10 @@ import java.util.Locale;
 
 /** The flags every live command shares: which backend, where its model is, and the generation limits. */
 final class BackendOptions {
+
+    /** The command these options belong to, to tell flags given from defaults. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--backend", paramLabel = "jlama|localai", defaultValue = "jlama",
             description = "Where GuardReasoner runs (default: ${DEFAULT-VALUE}).")
@@ -67,8 +73,23 @@ final class BackendOptions {
                 .build();
     }
 
+    /** True when the user typed this flag (not just its default). */
+    private boolean given(String flag) {
+        return command != null && command.commandLine() != null && command.commandLine().getParseResult() != null
+                && command.commandLine().getParseResult().hasMatchedOption(flag);
+    }
+
+    private void rejectFlagsOf(String otherBackend, String... flags) {
+        for (String flag : flags) {
+            if (given(flag)) throw new GuardCli.ConfigurationException(flag + " is for --backend " + otherBackend);
+        }
+    }
+
     private GuardBackend jlama() {
-        if (!baseUrls.isEmpty()) throw new GuardCli.ConfigurationException("--base-url is for --backend localai");
+        rejectFlagsOf("localai", "--base-url", "--model-name");
+        if (modelDir != null && given("--model")) {
+            throw new GuardCli.ConfigurationException("give either --model-dir DIR (a local folder) or --model OWNER/NAME (a download), not both");
+        }
         JlamaBackend.Builder builder = JlamaBackend.builder();
         if (modelDir != null) {
             if (!Files.isDirectory(modelDir)) {
@@ -96,7 +117,7 @@ final class BackendOptions {
         if (baseUrls.isEmpty()) {
             throw new GuardCli.ConfigurationException("--backend localai needs --base-url URL (e.g. http://localhost:8080/v1)");
         }
-        if (modelDir != null) throw new GuardCli.ConfigurationException("--model-dir is for --backend jlama");
+        rejectFlagsOf("jlama", "--model-dir", "--model", "--cache-dir");
         try {
             return LocalAiBackend.builder()
                     .baseUrls(baseUrls)

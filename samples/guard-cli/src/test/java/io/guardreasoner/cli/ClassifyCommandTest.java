@@ -127,6 +127,16 @@ class ClassifyCommandTest {
         assertThat(CliRun.run("classify", "--backend", "localai", "--base-url", "http://localhost:8080/v1"))
                 .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
                 .satisfies(r -> assertThat(r.err()).contains("--prompt"));
+        assertThat(CliRun.run("classify", "--model-dir", tmp.toString(), "--model", "a/b", "--prompt", "hi"))
+                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
+                .satisfies(r -> assertThat(r.err()).contains("either --model-dir DIR").contains("not both"));
+        assertThat(CliRun.run("classify", "--backend", "jlama", "--base-url", "http://localhost:8080/v1", "--prompt", "hi"))
+                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
+                .satisfies(r -> assertThat(r.err()).contains("--base-url is for --backend localai"));
+        assertThat(CliRun.run("classify", "--backend", "localai", "--base-url", "http://localhost:8080/v1",
+                "--cache-dir", tmp.toString(), "--prompt", "hi"))
+                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
+                .satisfies(r -> assertThat(r.err()).contains("--cache-dir is for --backend jlama"));
         assertThat(CliRun.run("classify", "--model", "GuardReasoner-3B", "--cache-dir", tmp.toString(), "--prompt", "hi"))
                 .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
                 .satisfies(r -> assertThat(r.err()).contains("owner/name"));
