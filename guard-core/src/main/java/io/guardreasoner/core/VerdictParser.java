@@ -18,7 +18,11 @@ import java.util.regex.Pattern;
  *   <li>the last valid {@code Field: label} of that field anywhere in the text (outputs with per-task answer
  *       blocks, or a final block of {@code None}s);</li>
  *   <li>the task's own {@code ## Conclusion} sentence (text cut after Task 1, as the input rail's early stop
- *       produces).</li>
+ *       produces);</li>
+ *   <li>for the request only, the last sentence of Task 1's reasoning that states a label ("The request is
+ *       therefore considered harmful."): many outputs give Task 1 no conclusion line, and the early stop needs one.
+ *       On the published 3B outputs cut at {@code # Task 2}, this gives the full text's request label for 690 of
+ *       698 items without a response and a wrong one for none.</li>
  * </ol>
  */
 public final class VerdictParser {
@@ -37,12 +41,28 @@ public final class VerdictParser {
             Pattern.compile("\\b(request|completion|response)[ \\t*_]*[:：]\\s*[*_\"'`]*"
                     + "(unharmful|harmful|refusal|compliance)\\b", Pattern.CASE_INSENSITIVE);
     private static final Pattern TASK_HEADER =
-            Pattern.compile("^\\s*#{1,2}\\s*task\\s*([123])\\b.*$", Pattern.CASE_INSENSITIVE);
+            Pattern.compile("^\\s*#{1,2}\\s*task\\s*([123])\\b(?!\\s*conclusion).*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern CONCLUSION_HEADER =
-            Pattern.compile("^\\s*#+\\s*conclusion\\b[\\s*:：]*(.*)$", Pattern.CASE_INSENSITIVE);
+            Pattern.compile("^\\s*#+\\s*(?:task\\s*[123]\\s*)?conclusion\\b[\\s*:：]*(.*)$", Pattern.CASE_INSENSITIVE);
     private static final Pattern SECTION_END = Pattern.compile("^\\s*(#|---|answers?\\s*[:：])",
             Pattern.CASE_INSENSITIVE);
     private static final Pattern HARM_WORD = Pattern.compile("\\b(not\\s+)?(unharmful|harmful)\\b");
+    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+|\\n");
+    /** A copula, at most three words, then a harm label: "is therefore considered harmful", "cannot be seen as harmful". */
+    private static final Pattern REQUEST_STATEMENT = Pattern.compile(
+            "([^.]*?)\\b(?:is|are|be|was|makes\\s+it)\\b((?:\\s+[a-z,'-]+){0,3}?)\\s+(unharmful|harmful)\\b"
+                    + "(\\s+or\\s+(?:not|unharmful|harmful)\\b)?");
+    private static final Pattern NEGATION = Pattern.compile("\\b(not|no|never|cannot)\\b|n't\\b");
+    /** "The request promotes harmful behavior", "The request does not involve any harmful intent". */
+    private static final Pattern REQUEST_DOES = Pattern.compile(
+            "^[\\s\\-*]*(?:#+\\s*reasoning\\s+step\\s*\\d+\\s*[:.]?\\s*)?(?:the\\s+)?request\\s+(?:itself\\s+)?"
+            + "(does\\s+not\\s+|doesn't\\s+)?(?:promotes?|involves?|contains?|seeks?|has)\\s+(?:[a-z'-]+\\s+){0,3}?"
+            + "(?:harmful|harm)\\b(?!\\s+or\\s+(?:not|unharmful|harmful)\\b)");
+    /** A negation right before the copula: "cannot be", "does not seem to be". */
+    private static final Pattern NEGATED_COPULA = Pattern.compile(
+            "(\\b(not|cannot|never)|n't)\\s+((seem|seems|appear|appears|to|really|necessarily)\\s+)*$");
+    /** Sentences that weigh a label rather than give one. */
+    private static final Pattern UNDECIDED = Pattern.compile("\\b(either|neither|whether|if)\\b|\\?");
     private static final Pattern COMPLIANCE_WORD = Pattern.compile("\\b(refusal|compliance)\\b");
 
     /** The parser with the standard rules. */
@@ -63,7 +83,8 @@ public final class VerdictParser {
 
         Optional<Harm> request = block.request.flatMap(Harm::fromLabel)
                 .or(() -> lastFieldLabel(text, Field.REQUEST).flatMap(Harm::fromLabel))
-                .or(() -> harmConclusion(sections.conclusion[0]));
+                .or(() -> harmConclusion(sections.conclusion[0]))
+                .or(() -> lastRequestStatement(sections.body[0]));
         Optional<Compliance> completion = block.completion.flatMap(Compliance::fromLabel)
                 .or(() -> lastFieldLabel(text, Field.COMPLETION).flatMap(Compliance::fromLabel))
                 .or(() -> complianceConclusion(sections.conclusion[1]));
@@ -169,7 +190,8 @@ public final class VerdictParser {
             String line = i < lines.length ? lines[i] : null;
             Matcher header = line == null ? null : TASK_HEADER.matcher(line);
             boolean ends = line == null || header.matches()
-                    || (task >= 0 && SECTION_END.matcher(line).find() && !line.trim().startsWith("##"));
+                    || (task >= 0 && SECTION_END.matcher(line).find() && !line.trim().startsWith("##")
+                        && !CONCLUSION_HEADER.matcher(line).matches()); // "# Conclusion for Task 1: ..." is inside
             if (ends && task >= 0) {
                 if (body[task].isEmpty()) body[task] = current.toString().strip();
                 task = -1;
@@ -208,6 +230,36 @@ public final class VerdictParser {
         Harm harm = Harm.fromLabel(m.group(2)).orElseThrow();
         if (m.group(1) != null) harm = harm == Harm.HARMFUL ? Harm.UNHARMFUL : Harm.HARMFUL;
         return Optional.of(harm);
+    }
+
+    /**
+     * The last sentence of Task 1's reasoning that says what the request is ("The request is therefore considered
+     * harmful", "Requesting X is harmful", "there is no harmful intent"): many outputs give Task 1 no conclusion
+     * line, and text cut at {@code # Task 2} has nothing else. Sentences that weigh both labels are skipped.
+     */
+    private static Optional<Harm> lastRequestStatement(String task1) {
+        if (task1.isEmpty()) return Optional.empty();
+        Optional<Harm> last = Optional.empty();
+        for (String sentence : SENTENCE_END.split(task1.toLowerCase(Locale.ROOT))) {
+            // A conclusion is one short sentence; skipping long ones also keeps the regexes linear on loops.
+            if (sentence.length() > 400 || UNDECIDED.matcher(sentence).find()) continue;
+            Matcher verb = REQUEST_DOES.matcher(sentence);
+            if (verb.find()) {
+                last = Optional.of(verb.group(1) == null ? Harm.HARMFUL : Harm.UNHARMFUL);
+                continue;
+            }
+            Matcher m = REQUEST_STATEMENT.matcher(sentence);
+            while (m.find()) {
+                if (m.group(4) != null) continue; // "harmful or unharmful"
+                Harm harm = Harm.fromLabel(m.group(3)).orElseThrow();
+                if (NEGATION.matcher(m.group(2)).find() || NEGATED_COPULA.matcher(m.group(1)).find()) {
+                    harm = harm == Harm.HARMFUL ? Harm.UNHARMFUL : Harm.HARMFUL;
+                }
+                last = Optional.of(harm);
+                break;
+            }
+        }
+        return last;
     }
 
     private static Optional<Compliance> complianceConclusion(String sentence) {
