@@ -18,7 +18,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /** {@code classify}: one live check, printed as one JSON object. */
-@Command(name = "classify", description = {
+@Command(name = "classify", mixinStandardHelpOptions = true, description = {
         "Judges one request (input rail) or one request with its response (output rail) on the backend and prints",
         "{\"request\",\"completion\",\"response\",\"complete\",\"decision\",\"reasoning\",\"raw\",\"latencyMs\",\"error\"}.",
         "Exit 0 when a decision was made (a fail-policy one included: then 'error' says what failed); 2 for bad",

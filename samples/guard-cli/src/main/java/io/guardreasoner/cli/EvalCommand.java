@@ -26,7 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** {@code eval}: judges a published-outputs benchmark live and scores it like replay. */
-@Command(name = "eval", description = {
+@Command(name = "eval", mixinStandardHelpOptions = true, description = {
         "Takes the human request and the response out of each item's 'prompt' in FILE (the layout of",
         "guardreasoner-outputs/*/*/generated_predictions.jsonl), judges them live on the backend (output rail when",
         "there is a response, input rail otherwise), and prints replay's table plus latency p50/p95.",

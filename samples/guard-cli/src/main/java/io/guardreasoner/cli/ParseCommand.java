@@ -17,7 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code parse}: GuardReasoner outputs in, one verdict line out per line in. */
-@Command(name = "parse", description = {
+@Command(name = "parse", mixinStandardHelpOptions = true, description = {
         "Reads JSON Lines on stdin, each an object with a string field 'predict' (a GuardReasoner output), and writes",
         "one line per input line: {\"request\",\"completion\",\"response\",\"complete\"}. A line that is not valid JSON",
         "gets a message on stderr and a line of nulls with complete false."})

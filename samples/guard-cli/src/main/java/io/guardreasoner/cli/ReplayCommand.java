@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code replay DIR}: scores the published outputs of every benchmark under DIR with our parser. */
-@Command(name = "replay", description = {
+@Command(name = "replay", mixinStandardHelpOptions = true, description = {
         "Parses every 'predict' of each <benchmark>/generated_predictions.jsonl under DIR and prints, per benchmark,",
         "the task, n, F1 of the positive class (harmful; refusal for the refusal task) and how many were unparseable.",
         "An unparseable item counts as wrong once."})
