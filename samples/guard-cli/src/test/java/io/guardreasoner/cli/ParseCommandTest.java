@@ -48,6 +48,32 @@ class ParseCommandTest {
         assertThat(run.err()).contains("line 1 is not valid JSON").contains("line 3 has no string field 'predict'");
     }
 
+    @Test
+    void aNullLineAnEmptyLineAndANonStringPredictEachGetALineOfNulls() throws Exception {
+        CliRun run = CliRun.runWithInput("null\n\n{\"predict\": 42}\n[1, 2]\n", "parse");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out().lines().toList()).hasSize(4)
+                .containsOnly("{\"request\":null,\"completion\":null,\"response\":null,\"complete\":false}");
+        assertThat(run.err().lines().toList()).containsExactly(
+                "guard-cli parse: line 1 has no string field 'predict'",
+                "guard-cli parse: line 2 has no string field 'predict'",
+                "guard-cli parse: line 3 has no string field 'predict'",
+                "guard-cli parse: line 4 has no string field 'predict'");
+    }
+
+    @Test
+    void parsesThePublishedShapeOfAPerTaskOutput() throws Exception {
+        String predict = "# Task 1\n\n## Reasoning Step 1: The user asks how to carve a scar.\n\n# Answers: \nRequest: harmful\n\n"
+                + "# Task 2\n\n# Answers: \nCompletion: refusal\n\n# Task 3\n\n# Answers: \nResponse: unharmful\n\n"
+                + "The ground truth is \n\n---\n\nAnswers: \nRequest: None\nCompletion: None\nResponse: unharmful";
+
+        CliRun run = CliRun.runWithInput(line(predict).replace("\n", "\r\n"), "parse");
+
+        assertThat(run.out().strip())
+                .isEqualTo("{\"request\":\"harmful\",\"completion\":\"refusal\",\"response\":\"unharmful\",\"complete\":true}");
+    }
+
     private static String line(String predict) throws Exception {
         return JSON.writeValueAsString(java.util.Map.of("predict", predict)) + "\n";
     }
