@@ -284,11 +284,14 @@ class VerdictParserTest {
         long start = System.nanoTime();
         Verdict verdict = parser.parse(loop);
         Verdict sentenceLoop = parser.parse("# Task 1\n\n" + "the request is about cooking and ".repeat(5_000));
+        Verdict shortSentences = parser.parse("# Task 1\n\n" + ("the request is about the many steps of a long recipe "
+                + "and what each of them is for, in turn. ").repeat(20_000) + "\n");
         long millis = (System.nanoTime() - start) / 1_000_000;
 
         assertLabels(verdict, null, null, null);
         assertThat(verdict.complete()).isFalse();
         assertThat(sentenceLoop.request()).isEmpty();
+        assertThat(shortSentences.request()).isEmpty();
         // Not a timing test: a bound this loose only catches a regex that went quadratic.
         assertThat(millis).isLessThan(5_000);
     }
