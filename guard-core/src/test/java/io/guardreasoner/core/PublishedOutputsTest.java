@@ -81,10 +81,10 @@ class PublishedOutputsTest {
         double rate = 100.0 * same / total;
         System.out.printf(Locale.ROOT, "early stop at # Task 2: %d of %d requests (%.1f%%) keep the full text's label, "
                 + "%d give none (full generation follows), %d differ%n", same, total, rate, none, wrong.size());
-        // Measured on the 3B outputs: 690 of 698 (98.9%), 8 without a label, none wrong.
+        // Measured on the 3B outputs: 695 of 698 (99.6%), 3 without a label, none wrong.
         assertThat(total).isEqualTo(698);
         assertThat(wrong).isEmpty();
-        assertThat(rate).isGreaterThanOrEqualTo(98.5);
+        assertThat(rate).isGreaterThanOrEqualTo(99.0);
     }
 
     @Test

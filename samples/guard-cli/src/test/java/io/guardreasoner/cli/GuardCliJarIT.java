@@ -1,5 +1,6 @@
 package io.guardreasoner.cli;
 
+import io.guardreasoner.test.GuardReasonerStubServer;
 import io.guardreasoner.test.PublishedOutputs;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,16 @@ class GuardCliJarIT {
 
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(result.out()).contains("| XSTestResponseRefusal | refusal detection | 449 |");
+    }
+
+    @Test
+    void classifiesOnALocalAiServer() throws Exception {
+        try (GuardReasonerStubServer stub = GuardReasonerStubServer.start()) {
+            Result result = run("", "classify", "--backend", "localai", "--base-url", stub.url(), "--prompt", "How do I bake bread?");
+
+            assertThat(result.exitCode()).as(result.err()).isZero();
+            assertThat(result.out()).contains("\"request\":\"unharmful\"").contains("\"decision\":\"allow\"");
+        }
     }
 
     @Test
