@@ -19,10 +19,10 @@ import java.util.regex.Pattern;
  *       blocks, or a final block of {@code None}s);</li>
  *   <li>the task's own {@code ## Conclusion} sentence (text cut after Task 1, as the input rail's early stop
  *       produces);</li>
- *   <li>for the request and the response, the task's last line of reasoning when it states a label plainly;</li>
+ *   <li>for the request and the response, the task's last line of reasoning that names a label, when it states one plainly;</li>
  *   <li>for the request, the last sentence of Task 1's reasoning that states a label ("The request is therefore
  *       considered harmful."). On the published 3B outputs cut at {@code # Task 2}, these give the full text's
- *       request label for 695 of 698 items without a response and a different one for none.</li>
+ *       request label for 696 of 698 items without a response and a different one for none.</li>
  * </ol>
  */
 public final class VerdictParser {
@@ -56,6 +56,7 @@ public final class VerdictParser {
             + "suggests|include|includes|inherently|a|an|the|seem|seems|appear|appears|to|be))*)\\s*$");
     private static final Pattern NEGATION = Pattern.compile("\\b(not|no|nor|neither|never|nothing|without|isn't|doesn't|don't|cannot|lack|lacks|absence|rather than)\\b");
     private static final Pattern HARM_WORD = Pattern.compile("\\b(not\\s+)?(unharmful|harmful)\\b");
+    private static final Pattern HARM_MENTION = Pattern.compile("harmful", Pattern.CASE_INSENSITIVE);
     private static final int MAX_STATEMENTS_READ = 60;
     private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+|\\n");
     /** A copula, at most three words, then a harm label: "is therefore considered harmful", "cannot be seen as harmful". */
@@ -218,7 +219,8 @@ public final class VerdictParser {
             }
             if (task < 0) continue;
             current.append(line).append('\n');
-            if (!line.isBlank()) lastStatement[task] = line;
+            // The last line that names a label: text after it (a sign-off, a cut) does not hide the statement.
+            if (HARM_MENTION.matcher(line).find()) lastStatement[task] = line;
             Matcher c = CONCLUSION_HEADER.matcher(line);
             if (c.matches() && conclusion[task] == null) {
                 conclusion[task] = conclusionSentence(lines, i, c.group(1));
