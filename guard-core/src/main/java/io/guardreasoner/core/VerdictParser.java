@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  *       blocks, or a final block of {@code None}s);</li>
  *   <li>the task's own {@code ## Conclusion} sentence (text cut after Task 1, as the input rail's early stop
  *       produces);</li>
- *   <li>for the request and the response, the task's last line of reasoning that names a label, when it states one plainly;</li>
+ *   <li>for the request and the response, the task's last line of reasoning that names a label, when it states
+ *       one plainly;</li>
  *   <li>for the request, the last sentence of Task 1's reasoning that states a label ("The request is therefore
  *       considered harmful."). On the published 3B outputs cut at {@code # Task 2}, these give the full text's
  *       request label for 696 of 698 items without a response and a different one for none.</li>
