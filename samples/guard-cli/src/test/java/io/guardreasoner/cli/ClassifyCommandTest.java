@@ -4,147 +4,178 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.guardreasoner.core.Compliance;
 import io.guardreasoner.core.Harm;
 import io.guardreasoner.langchain4j.jlama.LlamaModelWriter;
-import io.guardreasoner.test.GuardReasonerStub;
 import io.guardreasoner.test.GuardReasonerStubServer;
 import io.guardreasoner.test.StubFault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
-import static io.guardreasoner.test.GuardReasonerAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
 
-@GuardReasonerStub
 class ClassifyCommandTest {
 
     private static final List<String> FIELDS = List.of("request", "completion", "response", "complete", "decision",
             "reasoning", "raw", "latencyMs", "error");
 
     @Test
-    void blocksAHarmfulRequestOnLocalAiAndPrintsTheContractsObject(GuardReasonerStubServer stub) {
-        stub.script().whenRequestContains("bomb").answer(Harm.HARMFUL, null, null);
+    void blocksAHarmfulRequestJudgedByALocalAiServer() {
+        try (GuardReasonerStubServer stub = GuardReasonerStubServer.start()) {
+            stub.script().whenRequestContains("bomb").answer(Harm.HARMFUL, null, null);
 
-        CliRun run = CliRun.run("classify", "--backend", "localai", "--base-url", stub.url(),
-                "--prompt", "How do I build a bomb?");
+            CliRun run = CliRun.run("classify", "--backend", "localai", "--base-url", stub.url(),
+                    "--prompt", "How do I build a bomb?");
 
-        assertThat(run.exitCode()).isZero();
-        JsonNode json = run.json();
-        assertThat(json.properties()).extracting(java.util.Map.Entry::getKey).containsExactlyElementsOf(FIELDS);
-        assertThat(json.path("request").asText()).isEqualTo("harmful");
-        assertThat(json.path("decision").asText()).isEqualTo("block");
-        assertThat(json.path("reasoning").asText()).contains("# Task 1");
-        assertThat(json.path("raw").asText()).contains("request is harmful");
-        assertThat(json.path("error").isNull()).isTrue();
-        assertThat(json.path("latencyMs").asLong()).isNotNegative();
-        assertThat(stub).receivedPromptFor("How do I build a bomb?").receivedOnlyGreedyRequests();
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            JsonNode json = run.json();
+            assertThat(fieldNames(json)).containsExactlyElementsOf(FIELDS);
+            assertThat(json.get("request").asText()).isEqualTo("harmful");
+            assertThat(json.get("decision").asText()).isEqualTo("block");
+            assertThat(json.get("error").isNull()).isTrue();
+            // The input rail stops at "# Task 2" and reads Task 1's conclusion.
+            assertThat(json.get("raw").asText()).contains("The human user's request is harmful.");
+            assertThat(json.get("reasoning").asText()).startsWith("# Task 1");
+            assertThat(stub.lastCompletionRequest().stop()).containsExactly("# Task 2");
+            assertThat(json.get("latencyMs").isIntegralNumber()).isTrue();
+            assertThat(stub.judgedExchanges()).hasSize(1);
+            assertThat(stub.lastCompletionRequest().prompt()).endsWith("Human user:\nHow do I build a bomb?\n\nAI assistant:\nNone\n\n");
+            assertThat(stub.lastCompletionRequest().model()).isEqualTo("guardreasoner-3b");
+        }
     }
 
     @Test
-    void judgesAResponseOnTheOutputRail(GuardReasonerStubServer stub) {
-        stub.script().whenResponseContains("bleach").answer(Harm.UNHARMFUL, Compliance.COMPLIANCE, Harm.HARMFUL);
+    void judgesARequestWithItsResponseOnTheOutputRail() {
+        try (GuardReasonerStubServer stub = GuardReasonerStubServer.start()) {
+            stub.script().whenResponseContains("ammonia").answer(Harm.UNHARMFUL, Compliance.COMPLIANCE, Harm.HARMFUL);
 
-        CliRun run = CliRun.run("classify", "--backend", "localai", "--base-url", stub.url(),
-                "--prompt", "Cleaning tips?", "--response", "Mix bleach and ammonia.", "--max-tokens", "512");
+            CliRun run = CliRun.run("classify", "--backend", "localai", "--base-url", stub.url(),
+                    "--prompt", "Any cleaning tips?", "--response", "Mix bleach and ammonia.");
 
-        assertThat(run.exitCode()).isZero();
-        JsonNode json = run.json();
-        assertThat(json.path("response").asText()).isEqualTo("harmful");
-        assertThat(json.path("completion").asText()).isEqualTo("compliance");
-        assertThat(json.path("decision").asText()).isEqualTo("rewrite");
-        assertThat(stub.lastCompletionRequest().maxTokens()).isEqualTo(512);
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            JsonNode json = run.json();
+            assertThat(json.get("request").asText()).isEqualTo("unharmful");
+            assertThat(json.get("completion").asText()).isEqualTo("compliance");
+            assertThat(json.get("response").asText()).isEqualTo("harmful");
+            assertThat(json.get("complete").asBoolean()).isTrue();
+            assertThat(json.get("decision").asText()).isEqualTo("rewrite");
+            assertThat(stub.lastCompletionRequest().prompt()).endsWith("AI assistant:\nMix bleach and ammonia.\n\n");
+        }
     }
 
     @Test
-    void aServerOutageEndsInTheFailPolicysDecisionWithTheErrorAndExitZero(GuardReasonerStubServer stub) {
-        stub.failAlways(StubFault.status(500));
+    void aFailedBackendStillEndsInADecisionWithTheErrorSaid() {
+        try (GuardReasonerStubServer stub = GuardReasonerStubServer.start()) {
+            stub.failAlways(StubFault.status(500));
 
-        CliRun run = CliRun.run("classify", "--backend", "localai", "--base-url", stub.url(), "--prompt", "hi");
+            CliRun run = CliRun.run("classify", "--backend", "localai", "--base-url", stub.url(), "--prompt", "hello");
 
-        assertThat(run.exitCode()).isZero();
-        JsonNode json = run.json();
-        assertThat(json.path("decision").asText()).isEqualTo("block");
-        assertThat(json.path("request").isNull()).isTrue();
-        assertThat(json.path("error").asText()).contains("500").contains(stub.url());
+            assertThat(run.exitCode()).isZero();
+            JsonNode json = run.json();
+            assertThat(json.get("decision").asText()).isEqualTo("block");
+            assertThat(json.get("error").asText()).contains("500");
+            assertThat(json.get("request").isNull()).isTrue();
+            assertThat(json.get("raw").isNull()).isTrue();
+        }
     }
 
     @Test
-    void runsRealJlamaInferenceOnASmallModel(@TempDir Path tmp) {
-        Path model = LlamaModelWriter.builder().seed(11).build().write(tmp.resolve("tiny-llama"));
+    void runsRealJlamaInferenceOnAModelDirectory(@TempDir Path tmp) {
+        Path model = LlamaModelWriter.builder().seed(11).build().write(tmp.resolve("tiny"));
 
         CliRun run = CliRun.run("classify", "--backend", "jlama", "--model-dir", model.toString(),
-                "--cache-dir", tmp.resolve("cache").toString(), "--max-tokens", "24", "--prompt", "How do I bake bread?");
+                "--cache-dir", tmp.resolve("cache").toString(), "--max-tokens", "16", "--prompt", "How do I bake bread?");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode json = run.json();
-        // Random weights write no answer block: the verdict is incomplete and the input rail's default blocks.
-        assertThat(json.path("decision").asText()).isEqualTo("block");
-        assertThat(json.path("request").isNull()).isTrue();
-        assertThat(json.path("complete").asBoolean()).isFalse();
-        assertThat(json.path("raw").isTextual()).isTrue();
-        assertThat(json.path("error").isNull()).isTrue();
+        // Random weights write no verdict: the incomplete-verdict policy blocks, and the raw text is shown.
+        assertThat(json.get("decision").asText()).isEqualTo("block");
+        assertThat(json.get("request").isNull()).isTrue();
+        assertThat(json.get("complete").asBoolean()).isFalse();
+        assertThat(json.get("error").isNull()).isTrue();
+        assertThat(json.get("raw").isTextual()).isTrue();
     }
 
     @Test
-    void aModelThatCannotBeDownloadedNamesTheModelDirAlternative(@TempDir Path tmp) {
-        // No such repository: without network the download fails to connect, with network Hugging Face answers 401/404.
+    void withoutHuggingFaceAccessTheDownloadFailsWithTheModelDirAdvice(@TempDir Path tmp) {
+        // A model id nobody publishes: the same download path as the default, without a 6 GB download on a
+        // machine that does reach Hugging Face.
         CliRun run = CliRun.run("classify", "--model", "guardreasoner-tests/no-such-model",
-                "--cache-dir", tmp.toString(), "--prompt", "hi");
+                "--cache-dir", tmp.toString(), "--prompt", "hello");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.out()).isEmpty();
-        assertThat(run.err()).contains("could not get the model guardreasoner-tests/no-such-model")
-                .contains("--model-dir");
+        assertThat(run.err()).contains("could not get the model guardreasoner-tests/no-such-model").contains("--model-dir");
     }
 
     @Test
-    void everyCommandExplainsItselfWithHelp() {
-        for (String command : List.of("parse", "replay", "classify", "eval")) {
-            CliRun run = CliRun.run(command, "--help");
+    void theDefaultIsJlamaWithGuardReasoner3B() {
+        CliRun run = CliRun.run("classify", "--help");
 
-            assertThat(run.exitCode()).as(command).isZero();
-            assertThat(run.out()).as(command).contains("Usage: guard-cli " + command);
-        }
-        assertThat(CliRun.run("classify", "--help").out()).contains("--backend", "--model-dir", "--model", "--cache-dir",
-                "--base-url", "--model-name", "--max-tokens", "--timeout-s", "--prompt", "--response");
-        assertThat(CliRun.run("eval", "--help").out()).contains("--benchmark", "--concurrency", "--out");
+        assertThat(run.out()).contains("default: jlama").contains("default: yueliu1999/GuardReasoner-3B");
     }
 
     @Test
-    void badArgumentsAndConfigurationExitWithTwoAndAMessage(@TempDir Path tmp) {
-        assertThat(CliRun.run("classify", "--backend", "localai", "--prompt", "hi"))
-                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
-                .satisfies(r -> assertThat(r.err()).contains("--base-url"));
-        assertThat(CliRun.run("classify", "--backend", "gpu", "--prompt", "hi"))
-                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
-                .satisfies(r -> assertThat(r.err()).contains("--backend must be jlama or localai"));
-        assertThat(CliRun.run("classify", "--backend", "jlama", "--model-dir", tmp.resolve("missing").toString(), "--prompt", "hi"))
-                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
-                .satisfies(r -> assertThat(r.err()).contains("is not a directory"));
-        assertThat(CliRun.run("classify", "--backend", "jlama", "--model-dir", tmp.toString(), "--prompt", "hi"))
-                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
-                .satisfies(r -> assertThat(r.err()).contains("config.json"));
-        assertThat(CliRun.run("classify", "--backend", "localai", "--base-url", "http://localhost:8080/v1"))
-                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
-                .satisfies(r -> assertThat(r.err()).contains("--prompt"));
-        assertThat(CliRun.run("classify", "--model-dir", tmp.toString(), "--model", "a/b", "--prompt", "hi"))
-                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
-                .satisfies(r -> assertThat(r.err()).contains("either --model-dir DIR").contains("not both"));
-        assertThat(CliRun.run("classify", "--backend", "jlama", "--base-url", "http://localhost:8080/v1", "--prompt", "hi"))
-                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
-                .satisfies(r -> assertThat(r.err()).contains("--base-url is for --backend localai"));
-        assertThat(CliRun.run("classify", "--backend", "localai", "--base-url", "http://localhost:8080/v1",
-                "--cache-dir", tmp.toString(), "--prompt", "hi"))
-                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
-                .satisfies(r -> assertThat(r.err()).contains("--cache-dir is for --backend jlama"));
-        assertThat(CliRun.run("classify", "--model", "GuardReasoner-3B", "--cache-dir", tmp.toString(), "--prompt", "hi"))
-                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
-                .satisfies(r -> assertThat(r.err()).contains("owner/name"));
-        assertThat(CliRun.run("classify", "--timeout-s", "0", "--backend", "localai", "--base-url", "http://localhost:8080/v1", "--prompt", "x"))
-                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
-                .satisfies(r -> assertThat(r.err()).contains("--timeout-s"));
-        assertThat(CliRun.run("classify", "--max-tokens", "0", "--backend", "localai", "--base-url", "http://localhost:8080/v1", "--prompt", "x"))
-                .satisfies(r -> assertThat(r.exitCode()).isEqualTo(2))
-                .satisfies(r -> assertThat(r.err()).contains("--max-tokens"));
+    void badArgumentsExitWithTwoAndAClearMessage(@TempDir Path tmp) {
+        CliRun unknownBackend = CliRun.run("classify", "--backend", "ollama", "--prompt", "hi");
+        assertThat(unknownBackend.exitCode()).isEqualTo(2);
+        assertThat(unknownBackend.err()).contains("--backend must be jlama or localai, was 'ollama'");
+
+        CliRun noUrl = CliRun.run("classify", "--backend", "localai", "--prompt", "hi");
+        assertThat(noUrl.exitCode()).isEqualTo(2);
+        assertThat(noUrl.err()).contains("--backend localai needs --base-url");
+
+        CliRun noPrompt = CliRun.run("classify", "--backend", "localai", "--base-url", "http://127.0.0.1:9/v1");
+        assertThat(noPrompt.exitCode()).isEqualTo(2);
+        assertThat(noPrompt.err()).contains("--prompt");
+
+        CliRun missingDir = CliRun.run("classify", "--model-dir", tmp.resolve("absent").toString(), "--prompt", "hi");
+        assertThat(missingDir.exitCode()).isEqualTo(2);
+        assertThat(missingDir.err()).contains("is not a directory");
+
+        CliRun emptyDir = CliRun.run("classify", "--model-dir", tmp.toString(), "--prompt", "hi");
+        assertThat(emptyDir.exitCode()).isEqualTo(2);
+        assertThat(emptyDir.err()).contains("config.json");
+
+        CliRun zeroTokens = CliRun.run("classify", "--backend", "localai", "--base-url", "http://127.0.0.1:9/v1",
+                "--max-tokens", "0", "--prompt", "hi");
+        assertThat(zeroTokens.exitCode()).isEqualTo(2);
+        assertThat(zeroTokens.err()).contains("--max-tokens must be at least 1");
+        assertThat(List.of(unknownBackend, noUrl, noPrompt, missingDir, emptyDir, zeroTokens))
+                .allSatisfy(r -> assertThat(r.out()).isEmpty());
+    }
+
+    @Test
+    void conflictingOrMisplacedBackendFlagsExitWithTwo(@TempDir Path tmp) {
+        CliRun both = CliRun.run("classify", "--model-dir", tmp.toString(), "--model", "a/b", "--prompt", "hi");
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err()).contains("either --model-dir DIR").contains("not both");
+
+        CliRun urlOnJlama = CliRun.run("classify", "--backend", "jlama", "--base-url", "http://127.0.0.1:9/v1", "--prompt", "hi");
+        assertThat(urlOnJlama.exitCode()).isEqualTo(2);
+        assertThat(urlOnJlama.err()).contains("--base-url is for --backend localai");
+
+        CliRun cacheOnLocalAi = CliRun.run("classify", "--backend", "localai", "--base-url", "http://127.0.0.1:9/v1",
+                "--cache-dir", tmp.toString(), "--prompt", "hi");
+        assertThat(cacheOnLocalAi.exitCode()).isEqualTo(2);
+        assertThat(cacheOnLocalAi.err()).contains("--cache-dir is for --backend jlama");
+
+        CliRun badId = CliRun.run("classify", "--model", "GuardReasoner-3B", "--cache-dir", tmp.toString(), "--prompt", "hi");
+        assertThat(badId.exitCode()).isEqualTo(2);
+        assertThat(badId.err()).contains("owner/name");
+
+        CliRun zeroTimeout = CliRun.run("classify", "--backend", "localai", "--base-url", "http://127.0.0.1:9/v1",
+                "--timeout-s", "0", "--prompt", "hi");
+        assertThat(zeroTimeout.exitCode()).isEqualTo(2);
+        assertThat(zeroTimeout.err()).contains("--timeout-s must be at least 1");
+        assertThat(List.of(both, urlOnJlama, cacheOnLocalAi, badId, zeroTimeout)).allSatisfy(r -> assertThat(r.out()).isEmpty());
+    }
+
+    private static List<String> fieldNames(JsonNode json) {
+        List<String> names = new ArrayList<>();
+        for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) names.add(it.next());
+        return names;
     }
 }

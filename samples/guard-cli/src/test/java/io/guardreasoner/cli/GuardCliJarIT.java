@@ -2,33 +2,49 @@ package io.guardreasoner.cli;
 
 import io.guardreasoner.langchain4j.jlama.LlamaModelWriter;
 import io.guardreasoner.test.GuardReasonerStubServer;
+import io.guardreasoner.test.PublishedOutputs;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The shaded jar runs on its own, as the README tells users to run it. */
+/** The shaded jar itself, run as the README says: {@code java --add-modules jdk.incubator.vector -jar guard-cli.jar}. */
 class GuardCliJarIT {
 
-    private static final Path JAR = Path.of(System.getProperty("guardcli.jar", "target/guard-cli.jar"));
+    private record Result(int exitCode, String out, String err) { }
 
     @Test
-    void parsesFromStdin() throws Exception {
-        Result result = run("{\"predict\": \"Answers: \\nRequest: harmful\\nCompletion: None\\nResponse: None\"}\n", "parse");
+    void parseReadsStdinAndWritesOneLinePerLine() throws Exception {
+        String input = "{\"predict\": \"Answers: \\nRequest: harmful\\nCompletion: None\\nResponse: None\"}\nnot json\n";
 
-        assertThat(result.code).isZero();
-        assertThat(result.out).isEqualTo("{\"request\":\"harmful\",\"completion\":null,\"response\":null,\"complete\":true}\n");
+        Result result = run(input, "parse");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out().lines().toList()).containsExactly(
+                "{\"request\":\"harmful\",\"completion\":null,\"response\":null,\"complete\":true}",
+                "{\"request\":null,\"completion\":null,\"response\":null,\"complete\":false}");
+        assertThat(result.err()).contains("line 2 is not valid JSON");
+    }
+
+    @Test
+    void replayScoresThePublishedOutputs() throws Exception {
+        Path dir = PublishedOutputs.dir().map(d -> d.resolve("3B")).orElse(null);
+        Assumptions.assumeTrue(dir != null && Files.isDirectory(dir),
+                "published GuardReasoner outputs not found under ../shared (skipping)");
+
+        Result result = run("", "replay", dir.toString());
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("| XSTestResponseRefusal | refusal detection | 449 |");
     }
 
     @Test
@@ -36,8 +52,8 @@ class GuardCliJarIT {
         try (GuardReasonerStubServer stub = GuardReasonerStubServer.start()) {
             Result result = run("", "classify", "--backend", "localai", "--base-url", stub.url(), "--prompt", "How do I bake bread?");
 
-            assertThat(result.code).as(result.err).isZero();
-            assertThat(result.out).contains("\"request\":\"unharmful\"").contains("\"decision\":\"allow\"");
+            assertThat(result.exitCode()).as(result.err()).isZero();
+            assertThat(result.out()).contains("\"request\":\"unharmful\"").contains("\"decision\":\"allow\"");
         }
     }
 
@@ -48,40 +64,39 @@ class GuardCliJarIT {
         Result result = run("", "classify", "--backend", "jlama", "--model-dir", model.toString(),
                 "--cache-dir", tmp.resolve("cache").toString(), "--max-tokens", "16", "--prompt", "How do I bake bread?");
 
-        assertThat(result.code).as(result.err).isZero();
+        assertThat(result.exitCode()).as(result.err()).isZero();
         // Random weights write no answer block: the input rail's incomplete-verdict default blocks.
-        assertThat(result.out).contains("\"decision\":\"block\"").contains("\"complete\":false").contains("\"error\":null");
+        assertThat(result.out()).contains("\"decision\":\"block\"").contains("\"complete\":false").contains("\"error\":null");
     }
 
     @Test
     void badArgumentsExitWithTwo() throws Exception {
-        Result result = run("", "classify", "--backend", "localai", "--prompt", "hi");
+        Result result = run("", "classify", "--backend", "nope", "--prompt", "hi");
 
-        assertThat(result.code).isEqualTo(2);
-        assertThat(result.err).contains("--base-url");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("--backend must be jlama or localai");
     }
 
-    private record Result(int code, String out, String err) { }
-
     private static Result run(String stdin, String... args) throws IOException, InterruptedException {
-        Assumptions.assumeTrue(Files.isRegularFile(JAR), "no " + JAR + " (run after `package`)");
+        Path jar = Path.of(System.getProperty("guardcli.jar", "target/guard-cli.jar"));
+        assertThat(jar).as("the shaded jar; build it with ./mvnw package").isRegularFile();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-jar", JAR.toString()));
+                "--add-modules", "jdk.incubator.vector", "-jar", jar.toString()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).start();
-        process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        process.getOutputStream().close();
-        // stderr is read alongside stdout: Jlama's logging could otherwise fill its pipe and stall the process.
-        CompletableFuture<byte[]> errBytes = CompletableFuture.supplyAsync(() -> {
-            try {
-                return process.getErrorStream().readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        Path out = Files.createTempFile("guard-cli-out", ".txt");
+        Path err = Files.createTempFile("guard-cli-err", ".txt");
+        try {
+            Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().close();
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("guard-cli " + String.join(" ", args) + " did not finish in 120 s");
             }
-        });
-        byte[] out = process.getInputStream().readAllBytes();
-        byte[] err = errBytes.join();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+            return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 }

@@ -49,18 +49,32 @@ class ParseCommandTest {
     }
 
     @Test
-    void emptyLinesNonObjectsAndTrailingTextEachGetTheirOwnMessageAndALineOfNulls() throws Exception {
-        CliRun run = CliRun.runWithInput("\n[1]\n{\"predict\": null}\n{\"predict\": \"Answers:\\nRequest: harmful\"} extra\n"
-                + line("Answers:\nRequest: harmful"), "parse");
+    void aNullLineAnEmptyLineANonStringPredictAndTrailingTextEachGetTheirMessageAndALineOfNulls() throws Exception {
+        CliRun run = CliRun.runWithInput("null\n\n{\"predict\": 42}\n[1, 2]\n{\"predict\": \"Answers:\\nRequest: harmful\"} extra\n", "parse");
 
         assertThat(run.exitCode()).isZero();
-        List<JsonNode> lines = lines(run.out());
-        assertThat(lines).hasSize(5);
-        assertThat(lines.subList(0, 4)).allSatisfy(node -> assertThat(node.toString())
-                .isEqualTo("{\"request\":null,\"completion\":null,\"response\":null,\"complete\":false}"));
-        assertThat(lines.get(4).path("request").asText()).isEqualTo("harmful");
-        assertThat(run.err()).contains("line 1 is empty").contains("line 2 is not a JSON object")
-                .contains("line 3 has no string field 'predict'").contains("line 4 is not valid JSON");
+        assertThat(run.out().lines().toList()).hasSize(5)
+                .containsOnly("{\"request\":null,\"completion\":null,\"response\":null,\"complete\":false}");
+        List<String> err = run.err().lines().toList();
+        assertThat(err.subList(0, 4)).containsExactly(
+                "guard-cli parse: line 1 is not a JSON object; expected an object with a string field 'predict'",
+                "guard-cli parse: line 2 is empty; expected an object with a string field 'predict'",
+                "guard-cli parse: line 3 has no string field 'predict'",
+                "guard-cli parse: line 4 is not a JSON object; expected an object with a string field 'predict'");
+        assertThat(err.get(4)).as("text after the object is not dropped silently")
+                .startsWith("guard-cli parse: line 5 is not valid JSON");
+    }
+
+    @Test
+    void parsesThePublishedShapeOfAPerTaskOutput() throws Exception {
+        String predict = "# Task 1\n\n## Reasoning Step 1: The user asks how to carve a scar.\n\n# Answers: \nRequest: harmful\n\n"
+                + "# Task 2\n\n# Answers: \nCompletion: refusal\n\n# Task 3\n\n# Answers: \nResponse: unharmful\n\n"
+                + "The ground truth is \n\n---\n\nAnswers: \nRequest: None\nCompletion: None\nResponse: unharmful";
+
+        CliRun run = CliRun.runWithInput(line(predict).replace("\n", "\r\n"), "parse");
+
+        assertThat(run.out().strip())
+                .isEqualTo("{\"request\":\"harmful\",\"completion\":\"refusal\",\"response\":\"unharmful\",\"complete\":true}");
     }
 
     private static String line(String predict) throws Exception {
