@@ -87,6 +87,7 @@ public final class JlamaBackend implements GuardBackend {
     private final Set<Integer> endTokens;
     private final String reusablePrefix;
     private final boolean prefixReuse;
+    private final boolean ignoreEndOfText;
     private final ReentrantLock lock = new ReentrantLock(true);
 
     private final String activationType;
@@ -156,6 +157,7 @@ public final class JlamaBackend implements GuardBackend {
         this.endTokens = endTokens(c, tokenizer);
         this.reusablePrefix = b.reusablePrefix;
         this.prefixReuse = b.prefixReuse && !reusablePrefix.isEmpty();
+        this.ignoreEndOfText = b.ignoreEndOfText;
         this.activationType = activationType(model);
         this.logitsHead = b.quantizedLogits ? quantizedLogitsHead(model, activationType) : null;
         if (workingQuant == DType.I8 && !activationType.equals("I8")) {
@@ -180,7 +182,8 @@ public final class JlamaBackend implements GuardBackend {
         return model.getConfig().numberOfLayers + " layers, stored weights " + storedType + ", quantization "
                 + quantization + ", activations " + activationType + ", 8-bit logits " + onOff(logitsHead != null)
                 + ", kernels " + kernels() + ", " + PhysicalCoreExecutor.instance.get().getCoreCount() + " threads, "
-                + "max context " + maxContextTokens + " tokens, prefix reuse " + onOff(prefixReuse);
+                + "max context " + maxContextTokens + " tokens, prefix reuse " + onOff(prefixReuse)
+                + (ignoreEndOfText ? ", end-of-text ignored (benchmark)" : "");
     }
 
     private static String onOff(boolean on) {
@@ -230,7 +233,7 @@ public final class JlamaBackend implements GuardBackend {
             int position = ids.length;
             while (true) {
                 checkDeadline(options, generated);
-                if (endTokens.contains(next)) {
+                if (endTokens.contains(next) && !ignoreEndOfText) {
                     reason = Generation.FinishReason.END_OF_TEXT;
                     break;
                 }
@@ -588,6 +591,7 @@ public final class JlamaBackend implements GuardBackend {
         private String reusablePrefix = GuardPrompt.INSTRUCTION;
         private JlamaModelLoader loader = JlamaModelLoader.faithful();
         private boolean quantizedLogits = true;
+        private boolean ignoreEndOfText;
 
         private Builder() {
         }
@@ -663,6 +667,16 @@ public final class JlamaBackend implements GuardBackend {
          */
         public Builder quantizedLogits(boolean quantizedLogits) {
             this.quantizedLogits = quantizedLogits;
+            return this;
+        }
+
+        /**
+         * Benchmarks only: keep generating through end-of-text tokens, so that a random-weight model generates exactly
+         * {@code maxTokens} tokens (or stops at a stop sequence) like a real one generating a verdict of that length.
+         * Default off; never turn it on for a real model, whose verdict ends there.
+         */
+        public Builder ignoreEndOfText(boolean ignoreEndOfText) {
+            this.ignoreEndOfText = ignoreEndOfText;
             return this;
         }
 
