@@ -1,0 +1,69 @@
+package io.guardreasoner.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The bench command end to end on a tiny random-weight model: real Jlama runs, tables with every figure. */
+class BenchCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void printsThroughputAndLatencyTablesForOursAndNaive() throws Exception {
+        StringWriter out = new StringWriter();
+        int exit = new CommandLine(new BenchCommand()).setOut(new PrintWriter(out)).execute("--shape", "tiny",
+                "--runs", "2", "--naive-runs", "1", "--decode-tokens", "16", "--bandwidth-mib", "16",
+                "--work-dir", tmp.resolve("work").toString(), "--outputs-dir", tmp.resolve("none").toString(),
+                "--clean");
+        String md = out.toString();
+
+        assertThat(exit).isZero();
+        assertThat(md).contains("### Throughput", "### Forced token counts", "### Verdict latency",
+                "| input rail, ours: Task 1 only, stop at `# Task 2` | 90 |",
+                "| input rail, naive: whole verdict, no response | 243 |",
+                "| output rail: whole verdict with a response | 287 |",
+                "quantization PRE_QUANTIZED_Q4", "quantization RUNTIME_Q4", "prefix reuse off");
+        for (String config : List.of("ours", "naive")) {
+            double[] figures = numbers(row(md, "| " + config + " | "));
+            assertThat(figures).as(config + " throughput row").hasSize(5);
+            assertThat(Arrays.stream(figures).allMatch(v -> v > 0)).as(config + " figures " + Arrays.toString(figures)).isTrue();
+        }
+        double[] input = numbers(row(md, "| input rail (request only) | "));
+        assertThat(input).hasSize(3);
+        assertThat(Arrays.stream(input).min().orElseThrow()).isPositive();
+        double[] output = numbers(row(md, "| output rail (300-token response) | "));
+        assertThat(output).hasSize(1);
+        assertThat(output[0]).isPositive();
+        assertThat(row(md, "| input rail: prompt (measured in this run) | ")).startsWith("| input rail: prompt (measured in this run) | 212");
+        assertThat(md).contains("| memory bandwidth | ");
+        // --clean removed the model and its Q4 copy.
+        try (var left = Files.list(tmp.resolve("work"))) {
+            assertThat(left.toList()).isEmpty();
+        }
+    }
+
+    private static String row(String md, String start) {
+        return md.lines().filter(l -> l.startsWith(start)).findFirst()
+                .orElseThrow(() -> new AssertionError("no row starting with " + start + " in\n" + md));
+    }
+
+    /** The numbers of a table row after its first cell. */
+    private static double[] numbers(String row) {
+        String cells = row.substring(row.indexOf('|', 1));
+        Matcher m = Pattern.compile("(?<![\\w.])\\d+(?:\\.\\d+)?").matcher(cells);
+        return m.results().mapToDouble(r -> Double.parseDouble(r.group())).toArray();
+    }
+}
