@@ -56,7 +56,7 @@ public final class Bench {
 
     /** One configuration's results; {@code outputRail} is null when not measured. */
     public record Configuration(String name, String setup, double loadSeconds, int prefixTokens, Throughput throughput,
-                                Latencies inputRail, Latencies outputRail) {
+                                Latencies inputRail, Latencies inputRailShort, Latencies outputRail) {
     }
 
     /** Everything one run measured. */
@@ -65,6 +65,9 @@ public final class Bench {
                          Configuration ours, Configuration naive, double loadBefore, double loadAfter,
                          Duration total) {
     }
+
+    /** A prompt of a couple of tokens, so that timing its generation is all decode. */
+    private static final String SHORT_PROMPT = "Hello";
 
     private final Settings settings;
     private final PrintStream log;
@@ -140,12 +143,16 @@ public final class Bench {
             List<Double> prefill = new ArrayList<>();
             List<Double> decode = new ArrayList<>();
             int plainTokens = backend.countTokens(texts.plain());
+            int decodeTokens = settings.decodeTokens();
             for (int i = 0; i < runs; i++) {
-                double oneToken = time(() -> backend.generate(texts.plain(), GenerationOptions.maxTokens(1)));
-                prefill.add(plainTokens / oneToken);
-                double withDecode = time(() -> requireLength(backend.generate(texts.plain(),
-                        GenerationOptions.maxTokens(1 + settings.decodeTokens())), 1 + settings.decodeTokens()));
-                decode.add(settings.decodeTokens() / Math.max(1e-9, withDecode - oneToken));
+                // Prefill: the whole prompt and the first token's logits.
+                double prefillSeconds = time(() -> backend.generate(texts.plain(), GenerationOptions.maxTokens(1)));
+                prefill.add(plainTokens / prefillSeconds);
+                // Decode: from a two-token prompt, generating D more tokens minus generating one.
+                double one = time(() -> backend.generate(SHORT_PROMPT, GenerationOptions.maxTokens(1)));
+                double many = time(() -> requireLength(backend.generate(SHORT_PROMPT,
+                        GenerationOptions.maxTokens(1 + decodeTokens)), 1 + decodeTokens));
+                decode.add(decodeTokens / Math.max(1e-6, many - one));
                 log.printf("[%s] run %d: prefill %.1f tok/s, decode %.2f tok/s%n", name, i + 1,
                         prefill.getLast(), decode.getLast());
             }
@@ -159,6 +166,8 @@ public final class Bench {
                     .maxTokens(inputTokens).earlyStop(ours).build();
             Latencies inputRail = checks(name + " input rail", runs, inputTokens,
                     () -> input.checkRequest(texts.request()));
+            Latencies inputRailShort = checks(name + " input rail, short request", runs, inputTokens,
+                    () -> input.checkRequest(texts.shortRequest()));
 
             Latencies outputRail = null;
             if (ours) {
@@ -168,7 +177,7 @@ public final class Bench {
                         () -> output.checkResponse(texts.request(), texts.response()));
             }
             return new Configuration(name, backend.describeSetup(), loadSeconds, backend.cachedPrefixTokens(),
-                    throughput, inputRail, outputRail);
+                    throughput, inputRail, inputRailShort, outputRail);
         }
     }
 
@@ -218,7 +227,7 @@ public final class Bench {
     }
 
     /** The texts a run checks, fitted to the token counts with the model's own tokenizer. */
-    record BenchTexts(String request, String response, String plain) {
+    record BenchTexts(String request, String shortRequest, String response, String plain) {
 
         private static final String[] FILLER = ("Please explain step by step how I can bake a loaf of sourdough bread "
                 + "at home, which flour and how much water and salt to use, how long the dough should rest, how hot "
@@ -230,9 +239,11 @@ public final class Bench {
             GuardPrompt prompt = GuardPrompt.modelCard();
             String request = grow(text -> countTokens.applyAsInt(prompt.render(Exchange.request(text))),
                     counts.prompt());
+            String shortRequest = grow(text -> countTokens.applyAsInt(prompt.render(Exchange.request(text))),
+                    counts.requestOnlyPrompt());
             String response = grow(countTokens::applyAsInt, TokenCounts.RESPONSE_TOKENS + 1); // + <|begin_of_text|>
             String plain = grow(countTokens::applyAsInt, counts.prompt());
-            return new BenchTexts(request, response, plain);
+            return new BenchTexts(request, shortRequest, response, plain);
         }
 
         /** The shortest filler text whose token count reaches {@code target}. */

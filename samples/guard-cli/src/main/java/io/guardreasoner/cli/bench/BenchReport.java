@@ -30,8 +30,10 @@ public final class BenchReport {
 
         md.append("### Forced token counts\n\n").append(c.source()).append(".\n\n")
                 .append("| what | tokens |\n|---|---|\n");
-        row(md, "input rail: prompt (measured in this run)", r.ours().inputRail().promptTokens() + " (median of all "
-                + "published prompts " + c.prompt() + "; of request-only ones " + c.requestOnlyPrompt() + ")");
+        row(md, "input rail: prompt, median of all published prompts", c.prompt() + " (in this run: "
+                + r.ours().inputRail().promptTokens() + ")");
+        row(md, "input rail: prompt, median of published request-only prompts", c.requestOnlyPrompt()
+                + " (in this run: " + r.ours().inputRailShort().promptTokens() + ")");
         row(md, "instruction prefix, KV state reused (ours)", r.ours().prefixTokens() + " (median "
                 + c.instructionPrefix() + ")");
         row(md, "input rail, ours: Task 1 only, stop at `# Task 2`", String.valueOf(c.task1Only()));
@@ -50,12 +52,11 @@ public final class BenchReport {
 
         md.append("### Verdict latency through Guard + JlamaBackend (p50)\n\n")
                 .append("| check | ours p50 | naive p50 | naive / ours |\n|---|---|---|---|\n");
-        double ours = r.ours().inputRail().p50();
-        String naive = r.naive() == null ? "–" : sec(r.naive().inputRail().p50());
-        String ratio = r.naive() == null ? "–"
-                : String.format(Locale.ROOT, "%.1f×", r.naive().inputRail().p50() / ours);
-        md.append("| input rail (request only) | ").append(sec(ours)).append(" | ").append(naive).append(" | ")
-                .append(ratio).append(" |\n");
+        inputRow(md, "input rail, " + r.ours().inputRail().promptTokens() + "-token prompt (median of all published prompts)",
+                r.ours().inputRail(), r.naive() == null ? null : r.naive().inputRail());
+        inputRow(md, "input rail, " + r.ours().inputRailShort().promptTokens()
+                        + "-token prompt (median of published request-only prompts)",
+                r.ours().inputRailShort(), r.naive() == null ? null : r.naive().inputRailShort());
         md.append("| output rail (").append(TokenCounts.RESPONSE_TOKENS).append("-token response) | ")
                 .append(sec(r.ours().outputRail().p50())).append(" | – | – |\n\n");
 
@@ -63,6 +64,13 @@ public final class BenchReport {
         config(md, r.ours());
         if (r.naive() != null) config(md, r.naive());
         return md.toString();
+    }
+
+    private static void inputRow(StringBuilder md, String what, Bench.Latencies ours, Bench.Latencies naive) {
+        md.append("| ").append(what).append(" | ").append(sec(ours.p50())).append(" | ")
+                .append(naive == null ? "–" : sec(naive.p50())).append(" | ")
+                .append(naive == null ? "–" : String.format(Locale.ROOT, "%.1f×", naive.p50() / ours.p50()))
+                .append(" |\n");
     }
 
     private static void throughput(StringBuilder md, Bench.Configuration c) {
