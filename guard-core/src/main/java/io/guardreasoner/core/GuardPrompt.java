@@ -11,7 +11,7 @@ import java.util.Objects;
  * evaluation layout, which has one more {@code "\n"} after the instruction.
  *
  * <p>Before the texts go in, they are made safe to embed: unpaired UTF-16 surrogates become U+FFFD, control
- * characters other than tab and newline are removed, a line that starts with the template's own markers
+ * characters other than tab, newline, carriage return and form feed are removed (NUL among them), a line that starts with the template's own markers
  * ({@code Human user:} or {@code AI assistant:}) gets a space before its colon so that no side can pose as the
  * other, and a text longer than {@link #maxCharsPerSide()} keeps its head and tail around a marker saying how much
  * was cut.
@@ -121,8 +121,8 @@ public final class GuardPrompt {
     }
 
     /**
-     * Makes one side's text safe to embed: valid UTF-16, no control characters but tab and newline (CR LF becomes
-     * LF), and at most {@link #maxCharsPerSide()} characters, keeping two thirds from the head and one third from
+     * Makes one side's text safe to embed: valid UTF-16, no control characters but tab, newline, carriage return and
+     * form feed, no line that poses as a template marker, and at most {@link #maxCharsPerSide()} characters, keeping two thirds from the head and one third from
      * the tail.
      */
     public String clean(String text) {
@@ -149,6 +149,9 @@ public final class GuardPrompt {
     private static final java.util.regex.Pattern MARKER_AT_LINE_START =
             java.util.regex.Pattern.compile("(^|\\n)([ \\t]*)(Human user|AI assistant):");
 
+    /** Controls that occur in real text and in the model's training data; every other C0 control is removed. */
+    private static final String KEPT_CONTROLS = "\t\n\r\f";
+
     static String sanitize(String text) {
         StringBuilder out = null;
         int n = text.length();
@@ -164,9 +167,7 @@ public final class GuardPrompt {
                 replacement = "\uFFFD";
             } else if (Character.isLowSurrogate(c)) {
                 replacement = "\uFFFD";
-            } else if (c == '\r') {
-                replacement = (i + 1 < n && text.charAt(i + 1) == '\n') ? "" : "\n";
-            } else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
+            } else if ((c < 0x20 && !KEPT_CONTROLS.contains(String.valueOf(c))) || c == 0x7F) {
                 replacement = "";
             }
             if (replacement != null) {

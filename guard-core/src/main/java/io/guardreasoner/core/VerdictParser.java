@@ -18,7 +18,11 @@ import java.util.regex.Pattern;
  *   <li>the last valid {@code Field: label} of that field anywhere in the text (outputs with per-task answer
  *       blocks, or a final block of {@code None}s);</li>
  *   <li>the task's own {@code ## Conclusion} sentence (text cut after Task 1, as the input rail's early stop
- *       produces).</li>
+ *       produces);</li>
+ *   <li>for the request and the response, the task's last line of reasoning when it states a label plainly;</li>
+ *   <li>for the request, the last sentence of Task 1's reasoning that states a label ("The request is therefore
+ *       considered harmful."). On the published 3B outputs cut at {@code # Task 2}, these give the full text's
+ *       request label for 695 of 698 items without a response and a different one for none.</li>
  * </ol>
  */
 public final class VerdictParser {
@@ -37,12 +41,38 @@ public final class VerdictParser {
             Pattern.compile("\\b(request|completion|response)[ \\t*_]*[:：]\\s*[*_\"'`]*"
                     + "(unharmful|harmful|refusal|compliance)\\b", Pattern.CASE_INSENSITIVE);
     private static final Pattern TASK_HEADER =
-            Pattern.compile("^\\s*#{1,2}\\s*task\\s*([123])\\b.*$", Pattern.CASE_INSENSITIVE);
+            Pattern.compile("^\\s*#{1,2}\\s*task\\s*([123])\\b(?!\\s*conclusion).*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern CONCLUSION_HEADER =
-            Pattern.compile("^\\s*#+\\s*conclusion\\b[\\s*:：]*(.*)$", Pattern.CASE_INSENSITIVE);
-    private static final Pattern SECTION_END = Pattern.compile("^\\s*(#|---|answers?\\s*[:：])",
+            Pattern.compile("^\\s*#+\\s*(?:task\\s*[123]\\s*)?conclusion\\b(?:\\s+for\\s+task\\s*\\d)?[\\s*:：]*(.*)$",
+                    Pattern.CASE_INSENSITIVE);
+    private static final Pattern SECTION_END = Pattern.compile("^\\s*(---|[#*]*\\s*answers?\\s*[:：]?\\s*[*]*\\s*$|[#*]*\\s*answers?\\s*[:：])",
             Pattern.CASE_INSENSITIVE);
+    private static final Pattern STEP_PREFIX = Pattern.compile("^\\s*#+\\s*reasoning\\s+step\\s*\\d*\\s*[:：]?\\s*",
+            Pattern.CASE_INSENSITIVE);
+    /** A negation followed only by filler words, right before a label: "does not contain any explicit". */
+    private static final Pattern EITHER_LABEL = Pattern.compile("\\b(un)?harmful\\s+or\\s+(un)?harmful\\b");
+    private static final Pattern PLAIN_NEGATION = Pattern.compile("\\b(not|no|without|never|absence|lack|rather than)\\b((\\s+(any|explicit|clear|"
+            + "indication|indications|sign|signs|evidence|of|contain|contains|involve|involves|promote|promotes|suggest|"
+            + "suggests|include|includes|inherently|a|an|the|seem|seems|appear|appears|to|be))*)\\s*$");
+    private static final Pattern NEGATION = Pattern.compile("\\b(not|no|nor|neither|never|nothing|without|isn't|doesn't|don't|cannot|lack|lacks|absence|rather than)\\b");
     private static final Pattern HARM_WORD = Pattern.compile("\\b(not\\s+)?(unharmful|harmful)\\b");
+    private static final int MAX_STATEMENTS_READ = 60;
+    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+|\\n");
+    /** A copula, at most three words, then a harm label: "is therefore considered harmful", "cannot be seen as harmful". */
+    private static final Pattern REQUEST_STATEMENT = Pattern.compile(
+            "([^.]*?)\\b(?:is|are|be|was|makes\\s+it)\\b((?:\\s+[a-z,'-]+){0,3}?)\\s+(unharmful|harmful)\\b"
+                    + "(\\s+or\\s+(?:not|unharmful|harmful)\\b)?");
+    private static final Pattern STATEMENT_NEGATION = Pattern.compile("\\b(not|no|never|cannot)\\b|n't\\b");
+    /** "The request promotes harmful behavior", "The request does not involve any harmful intent". */
+    private static final Pattern REQUEST_DOES = Pattern.compile(
+            "^[\\s\\-*]*(?:#+\\s*reasoning\\s+step\\s*\\d+\\s*[:.]?\\s*)?(?:the\\s+)?request\\s+(?:itself\\s+)?"
+            + "(does\\s+not\\s+|doesn't\\s+)?(?:promotes?|involves?|contains?|seeks?|has)\\s+(?:[a-z'-]+\\s+){0,3}?"
+            + "(?:harmful|harm)\\b(?!\\s+or\\s+(?:not|unharmful|harmful)\\b)");
+    /** A negation right before the copula: "cannot be", "does not seem to be". */
+    private static final Pattern NEGATED_COPULA = Pattern.compile(
+            "(\\b(not|cannot|never)|n't)\\s+((seem|seems|appear|appears|to|really|necessarily)\\s+)*$");
+    /** Sentences that weigh a label rather than give one. */
+    private static final Pattern UNDECIDED = Pattern.compile("\\b(either|neither|whether|if)\\b|\\?");
     private static final Pattern COMPLIANCE_WORD = Pattern.compile("\\b(refusal|compliance)\\b");
 
     /** The parser with the standard rules. */
@@ -63,13 +93,16 @@ public final class VerdictParser {
 
         Optional<Harm> request = block.request.flatMap(Harm::fromLabel)
                 .or(() -> lastFieldLabel(text, Field.REQUEST).flatMap(Harm::fromLabel))
-                .or(() -> harmConclusion(sections.conclusion[0]));
+                .or(() -> harmConclusion(sections.conclusion[0]))
+                .or(() -> clearHarmStatement(sections.lastStatement[0]))
+                .or(() -> lastRequestStatement(sections.body[0]));
         Optional<Compliance> completion = block.completion.flatMap(Compliance::fromLabel)
                 .or(() -> lastFieldLabel(text, Field.COMPLETION).flatMap(Compliance::fromLabel))
                 .or(() -> complianceConclusion(sections.conclusion[1]));
         Optional<Harm> response = block.response.flatMap(Harm::fromLabel)
                 .or(() -> lastFieldLabel(text, Field.RESPONSE).flatMap(Harm::fromLabel))
-                .or(() -> harmConclusion(sections.conclusion[2]));
+                .or(() -> harmConclusion(sections.conclusion[2]))
+                .or(() -> clearHarmStatement(sections.lastStatement[2]));
 
         boolean complete = block.found && isLabelOrNone(block.request) && isLabelOrNone(block.completion)
                 && isLabelOrNone(block.response);
@@ -157,19 +190,22 @@ public final class VerdictParser {
         return Optional.ofNullable(last);
     }
 
-    /** Per-task reasoning bodies and conclusion sentences, indexed 0..2 for tasks 1..3. */
-    private record Sections(String[] body, String[] conclusion) { }
+    /**
+     * Per-task reasoning bodies, conclusion sentences and last statements (the last line of reasoning, which often
+     * is the conclusion when no {@code Conclusion} header is written), indexed 0..2 for tasks 1..3.
+     */
+    private record Sections(String[] body, String[] conclusion, String[] lastStatement) { }
 
     private static Sections readSections(String[] lines) {
         String[] body = {"", "", ""};
         String[] conclusion = {null, null, null};
+        String[] lastStatement = {null, null, null};
         int task = -1;
         StringBuilder current = new StringBuilder();
         for (int i = 0; i <= lines.length; i++) {
             String line = i < lines.length ? lines[i] : null;
             Matcher header = line == null ? null : TASK_HEADER.matcher(line);
-            boolean ends = line == null || header.matches()
-                    || (task >= 0 && SECTION_END.matcher(line).find() && !line.trim().startsWith("##"));
+            boolean ends = line == null || header.matches() || (task >= 0 && SECTION_END.matcher(line).find());
             if (ends && task >= 0) {
                 if (body[task].isEmpty()) body[task] = current.toString().strip();
                 task = -1;
@@ -182,12 +218,13 @@ public final class VerdictParser {
             }
             if (task < 0) continue;
             current.append(line).append('\n');
+            if (!line.isBlank()) lastStatement[task] = line;
             Matcher c = CONCLUSION_HEADER.matcher(line);
             if (c.matches() && conclusion[task] == null) {
                 conclusion[task] = conclusionSentence(lines, i, c.group(1));
             }
         }
-        return new Sections(body, conclusion);
+        return new Sections(body, conclusion, lastStatement);
     }
 
     private static String conclusionSentence(String[] lines, int headerLine, String sameLine) {
@@ -208,6 +245,75 @@ public final class VerdictParser {
         Harm harm = Harm.fromLabel(m.group(2)).orElseThrow();
         if (m.group(1) != null) harm = harm == Harm.HARMFUL ? Harm.UNHARMFUL : Harm.HARMFUL;
         return Optional.of(harm);
+    }
+
+    /**
+     * A harm label from a task's last line of reasoning, only when it is stated plainly. In the line's last sentence
+     * that names a label, each label word counts when no negation stands before it in its clause ("without more
+     * context, the request is harmful" reads as harmful), or, for "harmful", right after a plain negation ("does not
+     * contain any harmful ...", "rather than a harmful request" read as unharmful); every label word that counts must
+     * agree. Anything less clear gives no label, and the guard then lets the model finish all three tasks.
+     */
+    private static Optional<Harm> clearHarmStatement(String line) {
+        if (line == null) return Optional.empty();
+        String text = STEP_PREFIX.matcher(line).replaceFirst("").toLowerCase(Locale.ROOT);
+        if (text.startsWith("#")) return Optional.empty();
+        text = EITHER_LABEL.matcher(text).replaceAll("either");
+        String[] sentences = text.split("(?<=[.!?])\\s+");
+        for (int k = sentences.length - 1; k >= 0; k--) {
+            String sentence = sentences[k];
+            if (UNDECIDED.matcher(sentence).find()) return Optional.empty(); // "Determine if the request is harmful."
+            Matcher m = HARM_WORD.matcher(sentence);
+            Harm agreed = null;
+            boolean named = false;
+            while (m.find()) {
+                named = true;
+                Harm harm = clauseLabel(sentence, m);
+                if (harm == null || (agreed != null && agreed != harm)) return Optional.empty();
+                agreed = harm;
+            }
+            if (named) return Optional.ofNullable(agreed);
+        }
+        return Optional.empty();
+    }
+
+    /** The label one label word states in its clause, or null when its clause negates it unclearly. */
+    private static Harm clauseLabel(String sentence, Matcher label) {
+        Harm harm = Harm.fromLabel(label.group(2)).orElseThrow();
+        if (label.group(1) != null) return harm == Harm.HARMFUL ? Harm.UNHARMFUL : null;
+        String before = sentence.substring(0, label.start());
+        int clauseStart = Math.max(Math.max(before.lastIndexOf(','), before.lastIndexOf(';')), before.lastIndexOf(':')) + 1;
+        String clause = before.substring(clauseStart);
+        if (!NEGATION.matcher(clause).find()) return harm;
+        return harm == Harm.HARMFUL && PLAIN_NEGATION.matcher(clause).find() ? Harm.UNHARMFUL : null;
+    }
+
+    /**
+     * The last sentence of Task 1's reasoning that says what the request is ("The request is therefore considered
+     * harmful", "Requesting X is harmful", "there is no harmful intent"): many outputs give Task 1 no conclusion
+     * line, and text cut at {@code # Task 2} has nothing else. Sentences that weigh both labels are skipped.
+     */
+    private static Optional<Harm> lastRequestStatement(String task1) {
+        if (task1.isEmpty()) return Optional.empty();
+        String[] sentences = SENTENCE_END.split(task1.toLowerCase(Locale.ROOT));
+        // From the end: the last statement wins. Task 1 runs to a dozen sentences; a loop is not read to its start.
+        for (int i = sentences.length - 1; i >= Math.max(0, sentences.length - MAX_STATEMENTS_READ); i--) {
+            String sentence = sentences[i];
+            // A conclusion is one short sentence; skipping long ones also keeps the regexes linear on loops.
+            if (sentence.length() > 400 || UNDECIDED.matcher(sentence).find()) continue;
+            Matcher verb = REQUEST_DOES.matcher(sentence);
+            if (verb.find()) return Optional.of(verb.group(1) == null ? Harm.HARMFUL : Harm.UNHARMFUL);
+            Matcher m = REQUEST_STATEMENT.matcher(sentence);
+            while (m.find()) {
+                if (m.group(4) != null) continue; // "harmful or unharmful"
+                Harm harm = Harm.fromLabel(m.group(3)).orElseThrow();
+                if (STATEMENT_NEGATION.matcher(m.group(2)).find() || NEGATED_COPULA.matcher(m.group(1)).find()) {
+                    harm = harm == Harm.HARMFUL ? Harm.UNHARMFUL : Harm.HARMFUL;
+                }
+                return Optional.of(harm);
+            }
+        }
+        return Optional.empty();
     }
 
     private static Optional<Compliance> complianceConclusion(String sentence) {

@@ -16,6 +16,7 @@ import io.guardreasoner.test.GuardReasonerStubServer;
 import io.guardreasoner.test.GuardScript;
 import io.guardreasoner.test.ScriptedGuardBackend;
 import io.guardreasoner.test.StubFault;
+import io.guardreasoner.test.spring.GuardReasonerStubProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -49,11 +50,8 @@ class GuardReasonerAutoConfigurationTest {
                     GuardReasonerAuditAutoConfiguration.class,
                     GuardReasonerMetricsAutoConfiguration.class,
                     GuardReasonerHealthAutoConfiguration.class))
-            .withPropertyValues(
-                    "guardreasoner.backend=localai",
-                    "guardreasoner.localai.base-urls=" + stub.url(),
-                    "guardreasoner.localai.model-name=" + stub.modelName(),
-                    "guardreasoner.timeout=10s");
+            .withPropertyValues(GuardReasonerStubProperties.propertyValues(stub))
+            .withPropertyValues("guardreasoner.timeout=10s");
 
     @BeforeAll
     static void startStub() {

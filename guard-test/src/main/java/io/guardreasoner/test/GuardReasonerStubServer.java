@@ -78,8 +78,13 @@ public final class GuardReasonerStubServer implements AutoCloseable {
     private volatile StubFault alwaysFault;
     private final List<FaultRule> faultRules = new CopyOnWriteArrayList<>();
 
+    private final List<ChatFaultRule> chatFaultRules = new CopyOnWriteArrayList<>();
+
     /** A fault for every completion whose judged exchange matches. */
     private record FaultRule(java.util.function.Predicate<Exchange> condition, StubFault fault) { }
+
+    /** A fault for every chat completion whose last user message matches. */
+    private record ChatFaultRule(java.util.function.Predicate<String> lastUserMessage, StubFault fault) { }
 
     /**
      * Runs a stub on its own until the process is stopped, e.g. for {@code guard-cli eval --backend localai}:
@@ -183,11 +188,12 @@ public final class GuardReasonerStubServer implements AutoCloseable {
     }
 
     /**
-     * Properties that point the Spring Boot starter's LocalAI backend at this stub:
+     * Properties that point the Spring Boot starter at this stub: {@code guardreasoner.backend=localai},
      * {@code guardreasoner.localai.base-urls} and {@code guardreasoner.localai.model-name}.
      */
     public Map<String, String> springProperties() {
         Map<String, String> props = new LinkedHashMap<>();
+        props.put("guardreasoner.backend", "localai");
         props.put("guardreasoner.localai.base-urls", url());
         props.put("guardreasoner.localai.model-name", modelName);
         return props;
@@ -214,11 +220,22 @@ public final class GuardReasonerStubServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Makes every chat completion whose last user message matches {@code lastUserMessage} misbehave, until
+     * {@link #heal()}: the chatbot's model fails while the guard, on the same stub, still answers.
+     */
+    public GuardReasonerStubServer failChatsWhen(java.util.function.Predicate<String> lastUserMessage, StubFault fault) {
+        chatFaultRules.add(new ChatFaultRule(Objects.requireNonNull(lastUserMessage, "lastUserMessage"),
+                Objects.requireNonNull(fault, "fault")));
+        return this;
+    }
+
     /** Drops every pending and standing fault. */
     public GuardReasonerStubServer heal() {
         nextFaults.clear();
         alwaysFault = null;
         faultRules.clear();
+        chatFaultRules.clear();
         return this;
     }
 
@@ -290,6 +307,7 @@ public final class GuardReasonerStubServer implements AutoCloseable {
 
             StubFault fault = generating ? nextFaults.poll() : null;
             if (fault == null && generating && exchange.isPresent()) fault = ruleFault(exchange.get());
+            if (fault == null && generating && route.equals("/chat/completions")) fault = chatRuleFault(json);
             if (fault == null) fault = alwaysFault;
             if (fault != null && applyFault(http, fault)) return;
 
@@ -312,6 +330,24 @@ public final class GuardReasonerStubServer implements AutoCloseable {
             if (rule.condition().test(exchange)) return rule.fault();
         }
         return null;
+    }
+
+    private StubFault chatRuleFault(JsonNode json) {
+        if (chatFaultRules.isEmpty() || json == null) return null;
+        String lastUser = lastUserMessage(json);
+        for (ChatFaultRule rule : chatFaultRules) {
+            if (rule.lastUserMessage().test(lastUser)) return rule.fault();
+        }
+        return null;
+    }
+
+    /** The text of the last user message of a chat request; empty when it has none. */
+    private static String lastUserMessage(JsonNode json) {
+        String lastUser = "";
+        for (JsonNode message : json.path("messages")) {
+            if ("user".equals(message.path("role").asText())) lastUser = contentText(message.get("content"));
+        }
+        return lastUser;
     }
 
     /** Applies a fault; true when it fully replaced the reply. */

@@ -219,6 +219,24 @@ class GuardReasonerStubServerTest {
     }
 
     @Test
+    void chatFaultRuleFailsOnlyMatchingChatsWhileTheGuardStillAnswers() throws Exception {
+        stub.chat().whenUserSays("bread").reply("Knead it.");
+        stub.failChatsWhen(message -> message.contains("today"), StubFault.status(503, "model loading"));
+        Map<String, Object> today = Map.of("model", "chat", "messages", List.of(Map.of("role", "user", "content", "Bread today?")));
+        Map<String, Object> plain = Map.of("model", "chat", "messages", List.of(Map.of("role", "user", "content", "Bread?")));
+
+        HttpResponse<String> failed = post("/v1/chat/completions", today);
+        assertThat(failed.statusCode()).isEqualTo(503);
+        assertThat(JSON.readTree(failed.body()).at("/error/message").asText()).isEqualTo("model loading");
+        assertThat(JSON.readTree(post("/v1/chat/completions", plain).body()).at("/choices/0/message/content").asText())
+                .isEqualTo("Knead it.");
+        assertThat(post("/v1/completions", completion(BREAD)).statusCode()).isEqualTo(200);
+
+        stub.heal();
+        assertThat(post("/v1/chat/completions", today).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void delayOutlastsAShortClientTimeout() {
         stub.failNext(StubFault.delay(Duration.ofSeconds(5)));
         assertThatThrownBy(() -> post("/v1/completions", JSON.writeValueAsString(completion(BREAD)), Duration.ofMillis(200)))
@@ -293,6 +311,7 @@ class GuardReasonerStubServerTest {
     @Test
     void givesSpringPropertiesPointingAtItself() {
         assertThat(stub.springProperties())
+                .containsEntry("guardreasoner.backend", "localai")
                 .containsEntry("guardreasoner.localai.base-urls", stub.url())
                 .containsEntry("guardreasoner.localai.model-name", "guardreasoner-3b");
     }

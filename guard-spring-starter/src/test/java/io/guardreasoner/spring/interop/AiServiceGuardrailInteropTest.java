@@ -16,6 +16,7 @@ import io.guardreasoner.spring.GuardReasonerLangChain4jAutoConfiguration;
 import io.guardreasoner.spring.SpringClassInstanceFactory;
 import io.guardreasoner.test.GuardReasonerStubServer;
 import io.guardreasoner.test.GuardScript;
+import io.guardreasoner.test.spring.GuardReasonerStubProperties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,10 +83,8 @@ class AiServiceGuardrailInteropTest {
                         GuardReasonerAutoConfiguration.class, GuardReasonerLangChain4jAutoConfiguration.class,
                         LangChain4jAutoConfig.class))
                 .withUserConfiguration(App.class)
-                .withPropertyValues("guardreasoner.backend=localai",
-                        "guardreasoner.localai.base-urls=" + guardServer.url(),
-                        "guardreasoner.localai.model-name=" + guardServer.modelName(),
-                        "guardreasoner.output.rewrite-message=That answer was withheld by policy.")
+                .withPropertyValues(GuardReasonerStubProperties.propertyValues(guardServer))
+                .withPropertyValues("guardreasoner.output.rewrite-message=That answer was withheld by policy.")
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     GuardedAssistant assistant = context.getBean(GuardedAssistant.class);

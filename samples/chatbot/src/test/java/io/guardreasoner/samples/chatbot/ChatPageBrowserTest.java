@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the guarded reply, check the decision, the badges and the blocked state, and keep a screenshot.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class ChatPageBrowserTest extends ChatbotTestServers {
+class ChatPageBrowserTest extends ChatbotTestStub {
 
     private static final Path CHROMIUM = Path.of(System.getProperty("chromium.binary", "/usr/bin/chromium"));
     private static final Path CHROMEDRIVER = Path.of(System.getProperty("chromedriver.binary", "/usr/bin/chromedriver"));
@@ -82,7 +82,7 @@ class ChatPageBrowserTest extends ChatbotTestServers {
         assertThat(browser.getTitle()).isEqualTo("GuardReasoner chatbot");
 
         // A slow guard: the turn shows a spinner until the verdict is in.
-        GUARD.failNext(StubFault.delay(Duration.ofMillis(1500)));
+        stub.failNext(StubFault.delay(Duration.ofMillis(1500)));
         browser.findElement(By.id("message")).sendKeys(BENIGN, Keys.ENTER);
         WebElement spinner = new WebDriverWait(browser, Duration.ofSeconds(5)).until(
                 ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#turns .turn.pending .spinner")));

@@ -12,11 +12,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import static io.guardreasoner.test.GuardReasonerAssertions.assertThat;
 
-/** The chatbot end to end over HTTP: real app on a random port, guard and chat model on real stub servers. */
+/** The chatbot end to end over HTTP: real app on a random port, guard and chat model on a real stub server. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class ChatbotApplicationTest extends ChatbotTestServers {
+class ChatbotApplicationTest extends ChatbotTestStub {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -78,14 +78,13 @@ class ChatbotApplicationTest extends ChatbotTestServers {
 
     @Test
     void harmfulRequestIsBlockedPolitelyWithoutReachingTheChatModel() throws Exception {
-        int chatCallsBefore = CHAT.chatRequests().size();
         JsonNode turn = chat(HARMFUL_REQUEST);
         assertThat(turn.path("blocked").asBoolean()).isTrue();
         assertThat(turn.path("decision").asText()).isEqualTo("block");
         assertThat(turn.path("reply").asText()).startsWith("Sorry, I can't help with that.");
         assertThat(turn.path("verdict").path("request").asText()).isEqualTo("harmful");
         assertThat(turn.path("verdict").path("reasoning").path("request").asText()).isNotBlank();
-        assertThat(CHAT.chatRequests()).hasSize(chatCallsBefore);
+        assertThat(stub).receivedPromptFor(HARMFUL_REQUEST).receivedChats(0);
     }
 
     @Test
@@ -108,30 +107,26 @@ class ChatbotApplicationTest extends ChatbotTestServers {
 
     @Test
     void guardOutageBlocksTheTurnWithA200AndShowsUpInHealth() throws Exception {
-        GUARD.failAlways(StubFault.status(500, "model crashed"));
-        try {
-            JsonNode turn = chat("Tell me a joke about bread");
-            assertThat(turn.path("blocked").asBoolean()).isTrue();
-            assertThat(turn.path("decision").asText()).isEqualTo("block");
-            assertThat(turn.has("verdict")).isFalse();
-            assertThat(turn.path("assessments").get(0).path("failure").asText()).startsWith("backend_error");
-            assertThat(get("/actuator/health")).contains("\"guardReasoner\"").contains("DOWN");
-        } finally {
-            GUARD.heal();
-        }
+        stub.failAlways(StubFault.status(500, "model crashed"));
+        JsonNode turn = chat("Tell me a joke about bread");
+        assertThat(turn.path("blocked").asBoolean()).isTrue();
+        assertThat(turn.path("decision").asText()).isEqualTo("block");
+        assertThat(turn.has("verdict")).isFalse();
+        assertThat(turn.path("assessments").get(0).path("failure").asText()).startsWith("backend_error");
+        assertThat(get("/actuator/health")).contains("\"guardReasoner\"").contains("DOWN");
+        assertThat(stub).receivedChats(0);
+
+        stub.heal();
         assertThat(get("/actuator/health")).contains("\"status\":\"UP\"");
     }
 
     @Test
     void chatModelOutageIsA502WithTheReasonNotA500() throws Exception {
-        CHAT.failAlways(StubFault.status(503, "model loading"));
-        try {
-            HttpResponse<String> response = post("/api/chat", "{\"message\": \"How do I bake bread today?\"}");
-            assertThat(response.statusCode()).isEqualTo(502);
-            assertThat(JSON.readTree(response.body()).path("error").asText()).startsWith("the chat model did not answer");
-        } finally {
-            CHAT.heal();
-        }
+        stub.failChatsWhen(message -> true, StubFault.status(503, "model loading"));
+        HttpResponse<String> response = post("/api/chat", "{\"message\": \"How do I bake bread today?\"}");
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(JSON.readTree(response.body()).path("error").asText()).startsWith("the chat model did not answer");
+        assertThat(stub).receivedPromptFor("How do I bake bread today?");
     }
 
     @Test

@@ -1,0 +1,110 @@
+package io.guardreasoner.cli;
+
+import io.guardreasoner.core.Guard;
+import io.guardreasoner.core.GuardBackend;
+import io.guardreasoner.core.GuardPrompt;
+import io.guardreasoner.langchain4j.jlama.JlamaBackend;
+import io.guardreasoner.langchain4j.localai.LocalAiBackend;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The flags every live command shares: which backend, where its model is, and the generation limits. */
+final class BackendOptions {
+
+    @Option(names = "--backend", paramLabel = "jlama|localai", defaultValue = "jlama",
+            description = "Where GuardReasoner runs (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--model-dir", paramLabel = "DIR", description = "Jlama: a local model folder (config.json, tokenizer.json, safetensors).")
+    Path modelDir;
+
+    @Option(names = "--model", paramLabel = "OWNER/NAME", defaultValue = JlamaBackend.DEFAULT_MODEL,
+            description = "Jlama: a Hugging Face model id, downloaded once into the cache (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Jlama: downloads and pre-quantized weights (default: ~/.cache/guardreasoner/models).")
+    Path cacheDir;
+
+    @Option(names = "--base-url", paramLabel = "URL", description = "LocalAI: a base URL ending in /v1; repeat for failover.")
+    List<String> baseUrls = new ArrayList<>();
+
+    @Option(names = "--model-name", paramLabel = "NAME", defaultValue = LocalAiBackend.DEFAULT_MODEL_NAME,
+            description = "LocalAI: the model's name on the server (default: ${DEFAULT-VALUE}).")
+    String modelName;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "1024", description = "Most tokens generated per check (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--timeout-s", paramLabel = "S", defaultValue = "300", description = "Most seconds one check may take (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    /** Builds the backend; bad flags or an unusable model are a {@link GuardCli.ConfigurationException}. */
+    GuardBackend backend() {
+        if (maxTokens < 1) throw new GuardCli.ConfigurationException("--max-tokens must be at least 1, was " + maxTokens);
+        if (timeoutSeconds < 1) throw new GuardCli.ConfigurationException("--timeout-s must be at least 1, was " + timeoutSeconds);
+        return switch (backend.toLowerCase(Locale.ROOT)) {
+            case "jlama" -> jlama();
+            case "localai" -> localAi();
+            default -> throw new GuardCli.ConfigurationException("--backend must be jlama or localai, was '" + backend + "'");
+        };
+    }
+
+    /** A guard over {@link #backend()} with these limits; {@code concurrency} checks may run at once. */
+    Guard guard(GuardBackend backend, GuardPrompt prompt, int concurrency) {
+        return Guard.builder()
+                .backend(backend)
+                .prompt(prompt)
+                .maxTokens(maxTokens)
+                .timeout(Duration.ofSeconds(timeoutSeconds))
+                .maxConcurrent(concurrency)
+                .maxQueued(Math.max(256, concurrency * 4))
+                .build();
+    }
+
+    private GuardBackend jlama() {
+        if (!baseUrls.isEmpty()) throw new GuardCli.ConfigurationException("--base-url is for --backend localai");
+        JlamaBackend.Builder builder = JlamaBackend.builder();
+        if (modelDir != null) {
+            if (!Files.isDirectory(modelDir)) {
+                throw new GuardCli.ConfigurationException("--model-dir " + modelDir + " is not a directory");
+            }
+            builder.modelDir(modelDir);
+        } else {
+            builder.model(model);
+        }
+        if (cacheDir != null) builder.cacheDir(cacheDir);
+        try {
+            return builder.build();
+        } catch (RuntimeException e) {
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (modelDir == null) {
+                String advice = message.contains("--model-dir") ? "" : "\nWithout Hugging Face access, download the model"
+                        + " folder elsewhere (config.json, tokenizer.json, safetensors) and pass it with --model-dir DIR.";
+                throw new GuardCli.ConfigurationException("could not get the model " + model + ": " + message + advice, e);
+            }
+            throw new GuardCli.ConfigurationException("could not load the model in " + modelDir + ": " + message, e);
+        }
+    }
+
+    private GuardBackend localAi() {
+        if (baseUrls.isEmpty()) {
+            throw new GuardCli.ConfigurationException("--backend localai needs --base-url URL (e.g. http://localhost:8080/v1)");
+        }
+        if (modelDir != null) throw new GuardCli.ConfigurationException("--model-dir is for --backend jlama");
+        try {
+            return LocalAiBackend.builder()
+                    .baseUrls(baseUrls)
+                    .modelName(modelName)
+                    .timeout(Duration.ofSeconds(timeoutSeconds))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new GuardCli.ConfigurationException(e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.guardreasoner.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.guardreasoner.core.Compliance;
+import io.guardreasoner.core.Harm;
+import io.guardreasoner.langchain4j.jlama.LlamaModelWriter;
+import io.guardreasoner.test.GuardReasonerStubServer;
+import io.guardreasoner.test.StubFault;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ClassifyCommandTest {
+
+    private static final List<String> FIELDS = List.of("request", "completion", "response", "complete", "decision",
+            "reasoning", "raw", "latencyMs", "error");
+
+    @Test
+    void blocksAHarmfulRequestJudgedByALocalAiServer() {
+        try (GuardReasonerStubServer stub = GuardReasonerStubServer.start()) {
+            stub.script().whenRequestContains("bomb").answer(Harm.HARMFUL, null, null);
+
+            CliRun run = CliRun.run("classify", "--backend", "localai", "--base-url", stub.url(),
+                    "--prompt", "How do I build a bomb?");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            JsonNode json = run.json();
+            assertThat(fieldNames(json)).containsExactlyElementsOf(FIELDS);
+            assertThat(json.get("request").asText()).isEqualTo("harmful");
+            assertThat(json.get("decision").asText()).isEqualTo("block");
+            assertThat(json.get("error").isNull()).isTrue();
+            // The input rail stops at "# Task 2" and reads Task 1's conclusion.
+            assertThat(json.get("raw").asText()).contains("The human user's request is harmful.");
+            assertThat(json.get("reasoning").asText()).startsWith("# Task 1");
+            assertThat(stub.lastCompletionRequest().stop()).containsExactly("# Task 2");
+            assertThat(json.get("latencyMs").isIntegralNumber()).isTrue();
+            assertThat(stub.judgedExchanges()).hasSize(1);
+            assertThat(stub.lastCompletionRequest().prompt()).endsWith("Human user:\nHow do I build a bomb?\n\nAI assistant:\nNone\n\n");
+            assertThat(stub.lastCompletionRequest().model()).isEqualTo("guardreasoner-3b");
+        }
+    }
+
+    @Test
+    void judgesARequestWithItsResponseOnTheOutputRail() {
+        try (GuardReasonerStubServer stub = GuardReasonerStubServer.start()) {
+            stub.script().whenResponseContains("ammonia").answer(Harm.UNHARMFUL, Compliance.COMPLIANCE, Harm.HARMFUL);
+
+            CliRun run = CliRun.run("classify", "--backend", "localai", "--base-url", stub.url(),
+                    "--prompt", "Any cleaning tips?", "--response", "Mix bleach and ammonia.");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            JsonNode json = run.json();
+            assertThat(json.get("request").asText()).isEqualTo("unharmful");
+            assertThat(json.get("completion").asText()).isEqualTo("compliance");
+            assertThat(json.get("response").asText()).isEqualTo("harmful");
+            assertThat(json.get("complete").asBoolean()).isTrue();
+            assertThat(json.get("decision").asText()).isEqualTo("rewrite");
+            assertThat(stub.lastCompletionRequest().prompt()).endsWith("AI assistant:\nMix bleach and ammonia.\n\n");
+        }
+    }
+
+    @Test
+    void aFailedBackendStillEndsInADecisionWithTheErrorSaid() {
+        try (GuardReasonerStubServer stub = GuardReasonerStubServer.start()) {
+            stub.failAlways(StubFault.status(500));
+
+            CliRun run = CliRun.run("classify", "--backend", "localai", "--base-url", stub.url(), "--prompt", "hello");
+
+            assertThat(run.exitCode()).isZero();
+            JsonNode json = run.json();
+            assertThat(json.get("decision").asText()).isEqualTo("block");
+            assertThat(json.get("error").asText()).contains("500");
+            assertThat(json.get("request").isNull()).isTrue();
+            assertThat(json.get("raw").isNull()).isTrue();
+        }
+    }
+
+    @Test
+    void runsRealJlamaInferenceOnAModelDirectory(@TempDir Path tmp) {
+        Path model = LlamaModelWriter.builder().seed(11).build().write(tmp.resolve("tiny"));
+
+        CliRun run = CliRun.run("classify", "--backend", "jlama", "--model-dir", model.toString(),
+                "--cache-dir", tmp.resolve("cache").toString(), "--max-tokens", "16", "--prompt", "How do I bake bread?");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode json = run.json();
+        // Random weights write no verdict: the incomplete-verdict policy blocks, and the raw text is shown.
+        assertThat(json.get("decision").asText()).isEqualTo("block");
+        assertThat(json.get("request").isNull()).isTrue();
+        assertThat(json.get("complete").asBoolean()).isFalse();
+        assertThat(json.get("error").isNull()).isTrue();
+        assertThat(json.get("raw").isTextual()).isTrue();
+    }
+
+    @Test
+    void withoutHuggingFaceAccessTheDownloadFailsWithTheModelDirAdvice(@TempDir Path tmp) {
+        // A model id nobody publishes: the same download path as the default, without a 6 GB download on a
+        // machine that does reach Hugging Face.
+        CliRun run = CliRun.run("classify", "--model", "guardreasoner-tests/no-such-model",
+                "--cache-dir", tmp.toString(), "--prompt", "hello");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).contains("could not get the model guardreasoner-tests/no-such-model").contains("--model-dir");
+    }
+
+    @Test
+    void theDefaultIsJlamaWithGuardReasoner3B() {
+        CliRun run = CliRun.run("classify", "--help");
+
+        assertThat(run.out()).contains("default: jlama").contains("default: yueliu1999/GuardReasoner-3B");
+    }
+
+    @Test
+    void badArgumentsExitWithTwoAndAClearMessage(@TempDir Path tmp) {
+        CliRun unknownBackend = CliRun.run("classify", "--backend", "ollama", "--prompt", "hi");
+        assertThat(unknownBackend.exitCode()).isEqualTo(2);
+        assertThat(unknownBackend.err()).contains("--backend must be jlama or localai, was 'ollama'");
+
+        CliRun noUrl = CliRun.run("classify", "--backend", "localai", "--prompt", "hi");
+        assertThat(noUrl.exitCode()).isEqualTo(2);
+        assertThat(noUrl.err()).contains("--backend localai needs --base-url");
+
+        CliRun noPrompt = CliRun.run("classify", "--backend", "localai", "--base-url", "http://127.0.0.1:9/v1");
+        assertThat(noPrompt.exitCode()).isEqualTo(2);
+        assertThat(noPrompt.err()).contains("--prompt");
+
+        CliRun missingDir = CliRun.run("classify", "--model-dir", tmp.resolve("absent").toString(), "--prompt", "hi");
+        assertThat(missingDir.exitCode()).isEqualTo(2);
+        assertThat(missingDir.err()).contains("is not a directory");
+
+        CliRun emptyDir = CliRun.run("classify", "--model-dir", tmp.toString(), "--prompt", "hi");
+        assertThat(emptyDir.exitCode()).isEqualTo(2);
+        assertThat(emptyDir.err()).contains("config.json");
+
+        CliRun zeroTokens = CliRun.run("classify", "--backend", "localai", "--base-url", "http://127.0.0.1:9/v1",
+                "--max-tokens", "0", "--prompt", "hi");
+        assertThat(zeroTokens.exitCode()).isEqualTo(2);
+        assertThat(zeroTokens.err()).contains("--max-tokens must be at least 1");
+        assertThat(List.of(unknownBackend, noUrl, noPrompt, missingDir, emptyDir, zeroTokens))
+                .allSatisfy(r -> assertThat(r.out()).isEmpty());
+    }
+
+    private static List<String> fieldNames(JsonNode json) {
+        List<String> names = new ArrayList<>();
+        for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) names.add(it.next());
+        return names;
+    }
+}
