@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
                 + "it, and measures prefill and decode speed, memory bandwidth, and the input- and output-rail verdict "
                 + "latency through Guard + JlamaBackend for the library's defaults against the naive configuration. "
                 + "Prints markdown tables. Generated lengths are forced to GuardReasoner-3B's real medians.",
-                "Run with: java --add-modules jdk.incubator.vector -Xmx12g -cp guard-cli.jar ... bench"})
+                "Run with: java --add-modules jdk.incubator.vector -Xmx12g -jar guard-cli.jar bench ..."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--shape", defaultValue = "3b", description = "3b (default), 1b, or tiny (for tests).")
@@ -68,12 +68,17 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.out, true);
-        BenchModel.Shape s = quick ? BenchModel.Shape.LLAMA_1B : BenchModel.Shape.of(shape);
-        int l = quick && layers == 0 ? 4 : layers;
-        int r = quick && runs == 3 ? 2 : runs;
-        Path work = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "guardreasoner-bench");
-        Bench.Settings settings = new Bench.Settings(s, l, work, threads, r, naiveRuns, decodeTokens,
-                bandwidthMib << 20, tokenizerJson(), publishedOutputs(), clean);
+        Bench.Settings settings;
+        try {
+            BenchModel.Shape s = quick ? BenchModel.Shape.LLAMA_1B : BenchModel.Shape.of(shape);
+            int l = quick && layers == 0 ? 4 : layers;
+            int r = quick && runs == 3 ? 2 : runs;
+            Path work = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "guardreasoner-bench");
+            settings = new Bench.Settings(s, l, work, threads, r, naiveRuns, decodeTokens, bandwidthMib << 20,
+                    tokenizerJson(), publishedOutputs(), clean);
+        } catch (IllegalArgumentException e) {
+            throw new GuardCli.ConfigurationException(e.getMessage(), e);
+        }
         Bench.Result result = new Bench(settings, System.err).run();
         out.println(BenchReport.markdown(result));
         out.flush();
@@ -93,8 +98,4 @@ public final class BenchCommand implements Callable<Integer> {
         return Path.of(System.getProperty("guardreasoner.shared.dir", "../shared"), "guardreasoner-outputs");
     }
 
-    /** Runs the command on its own until the guard CLI registers it. */
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new BenchCommand()).execute(args));
-    }
 }

@@ -2,7 +2,6 @@ package io.guardreasoner.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,7 +23,7 @@ class BenchCommandTest {
     @Test
     void printsThroughputAndLatencyTablesForOursAndNaive() throws Exception {
         StringWriter out = new StringWriter();
-        int exit = new CommandLine(new BenchCommand()).setOut(new PrintWriter(out)).execute("--shape", "tiny",
+        int exit = GuardCli.commandLine().setOut(new PrintWriter(out)).execute("bench", "--shape", "tiny",
                 "--runs", "2", "--naive-runs", "1", "--decode-tokens", "16", "--bandwidth-mib", "16",
                 "--work-dir", tmp.resolve("work").toString(), "--outputs-dir", tmp.resolve("none").toString(),
                 "--clean");
@@ -59,6 +58,16 @@ class BenchCommandTest {
         try (var left = Files.list(tmp.resolve("work"))) {
             assertThat(left.toList()).isEmpty();
         }
+    }
+
+    @Test
+    void refusesAnUnknownShapeAsBadUsage() {
+        StringWriter err = new StringWriter();
+        int exit = GuardCli.commandLine().setErr(new PrintWriter(err)).execute("bench", "--shape", "70b",
+                "--work-dir", tmp.toString());
+
+        assertThat(exit).isEqualTo(GuardCli.BAD_USAGE);
+        assertThat(err.toString()).contains("unknown shape '70b'");
     }
 
     private static String row(String md, String start) {
