@@ -30,7 +30,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "1B shape with 4 layers, 2 runs: a quick run of a couple of minutes.")
     boolean quick;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Jlama compute threads (default: Jlama's default).")
+    @Option(names = "--threads", defaultValue = "0", description = "Jlama compute threads (default: one per physical core).")
     int threads;
 
     @Option(names = "--runs", defaultValue = "3", description = "Timed runs of each measurement for our configuration.")
