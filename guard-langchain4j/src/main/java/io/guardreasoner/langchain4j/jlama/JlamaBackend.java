@@ -87,6 +87,7 @@ public final class JlamaBackend implements GuardBackend {
     private final Set<Integer> endTokens;
     private final String reusablePrefix;
     private final boolean prefixReuse;
+    private final boolean ignoreEndOfText;
     private final ReentrantLock lock = new ReentrantLock(true);
 
     private final String activationType;
@@ -97,7 +98,11 @@ public final class JlamaBackend implements GuardBackend {
 
     private JlamaBackend(Builder b) {
         requireVectorModule();
-        if (b.threads > 0) configureThreads(b.threads);
+        if (b.threads > 0) {
+            configureThreads(b.threads);
+        } else {
+            defaultThreads();
+        }
         Path cacheDir = b.cacheDir != null ? b.cacheDir : defaultCacheDir();
         if (b.modelDir != null) {
             this.sourceDir = b.modelDir;
@@ -156,6 +161,7 @@ public final class JlamaBackend implements GuardBackend {
         this.endTokens = endTokens(c, tokenizer);
         this.reusablePrefix = b.reusablePrefix;
         this.prefixReuse = b.prefixReuse && !reusablePrefix.isEmpty();
+        this.ignoreEndOfText = b.ignoreEndOfText;
         this.activationType = activationType(model);
         this.logitsHead = b.quantizedLogits ? quantizedLogitsHead(model, activationType) : null;
         if (workingQuant == DType.I8 && !activationType.equals("I8")) {
@@ -180,7 +186,8 @@ public final class JlamaBackend implements GuardBackend {
         return model.getConfig().numberOfLayers + " layers, stored weights " + storedType + ", quantization "
                 + quantization + ", activations " + activationType + ", 8-bit logits " + onOff(logitsHead != null)
                 + ", kernels " + kernels() + ", " + PhysicalCoreExecutor.instance.get().getCoreCount() + " threads, "
-                + "max context " + maxContextTokens + " tokens, prefix reuse " + onOff(prefixReuse);
+                + "max context " + maxContextTokens + " tokens, prefix reuse " + onOff(prefixReuse)
+                + (ignoreEndOfText ? ", end-of-text ignored (benchmark)" : "");
     }
 
     private static String onOff(boolean on) {
@@ -230,7 +237,7 @@ public final class JlamaBackend implements GuardBackend {
             int position = ids.length;
             while (true) {
                 checkDeadline(options, generated);
-                if (endTokens.contains(next)) {
+                if (endTokens.contains(next) && !ignoreEndOfText) {
                     reason = Generation.FinishReason.END_OF_TEXT;
                     break;
                 }
@@ -553,6 +560,44 @@ public final class JlamaBackend implements GuardBackend {
         }
     }
 
+    /**
+     * Sizes Jlama's pool to the physical cores unless it already runs. Jlama's own default is half the logical
+     * processors (at least 2): half the cores on a machine without SMT, such as many cloud VMs.
+     */
+    private static void defaultThreads() {
+        synchronized (THREAD_LOCK) {
+            try {
+                PhysicalCoreExecutor.overrideThreadCount(physicalCores(CPU_SYSFS, Runtime.getRuntime().availableProcessors()));
+            } catch (IllegalStateException alreadyRunning) {
+                // Another backend (or Jlama itself) fixed the JVM-wide pool first; keep it.
+            }
+        }
+    }
+
+    private static final Path CPU_SYSFS = Path.of("/sys/devices/system/cpu");
+
+    /**
+     * Physical cores among the first {@code available} logical processors, from Linux's CPU topology in
+     * {@code sysCpu} (distinct package and core ids); half of {@code available} (at least 1) when it cannot be read.
+     */
+    static int physicalCores(Path sysCpu, int available) {
+        int fallback = Math.max(1, available / 2);
+        try (java.util.stream.Stream<Path> entries = Files.list(sysCpu)) {
+            List<Path> cpus = entries.filter(p -> p.getFileName().toString().matches("cpu\\d+"))
+                    .sorted(java.util.Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(3))))
+                    .limit(available).toList();
+            Set<String> cores = new java.util.HashSet<>();
+            for (Path cpu : cpus) {
+                Path topology = cpu.resolve("topology");
+                cores.add(Files.readString(topology.resolve("physical_package_id")).trim() + ":"
+                        + Files.readString(topology.resolve("core_id")).trim());
+            }
+            return cores.isEmpty() ? fallback : Math.min(available, cores.size());
+        } catch (IOException | RuntimeException e) {
+            return fallback;
+        }
+    }
+
     private static void requireVectorModule() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             throw new GuardBackendException("Jlama needs the Java Vector API: start the JVM with "
@@ -588,6 +633,7 @@ public final class JlamaBackend implements GuardBackend {
         private String reusablePrefix = GuardPrompt.INSTRUCTION;
         private JlamaModelLoader loader = JlamaModelLoader.faithful();
         private boolean quantizedLogits = true;
+        private boolean ignoreEndOfText;
 
         private Builder() {
         }
@@ -623,8 +669,8 @@ public final class JlamaBackend implements GuardBackend {
         }
 
         /**
-         * Jlama's compute threads. Jlama has one pool per JVM, sized once; unset uses Jlama's default (half the
-         * logical processors, i.e. the physical cores on most machines).
+         * Jlama's compute threads. Jlama has one pool per JVM, sized once; unset uses the physical cores (from the
+         * CPU topology on Linux, else half the logical processors), or the pool's size when it already runs.
          */
         public Builder threads(int threads) {
             if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, was " + threads);
@@ -663,6 +709,16 @@ public final class JlamaBackend implements GuardBackend {
          */
         public Builder quantizedLogits(boolean quantizedLogits) {
             this.quantizedLogits = quantizedLogits;
+            return this;
+        }
+
+        /**
+         * Benchmarks only: keep generating through end-of-text tokens, so that a random-weight model generates exactly
+         * {@code maxTokens} tokens (or stops at a stop sequence) like a real one generating a verdict of that length.
+         * Default off; never turn it on for a real model, whose verdict ends there.
+         */
+        public Builder ignoreEndOfText(boolean ignoreEndOfText) {
+            this.ignoreEndOfText = ignoreEndOfText;
             return this;
         }
 
