@@ -324,10 +324,7 @@ public final class Guard implements AutoCloseable {
 
         /** The most one check may take, queueing included; then the failure policy applies. Default 120 s. */
         public Builder timeout(Duration timeout) {
-            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-            }
-            this.timeout = timeout;
+            this.timeout = Durations.requirePositive(timeout, "timeout");
             return this;
         }
 

@@ -16,6 +16,7 @@ import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.PartialToolCall;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
+import io.guardreasoner.core.Durations;
 import io.guardreasoner.core.Assessment;
 import io.guardreasoner.core.Decision;
 import io.guardreasoner.core.Exchange;
@@ -330,10 +331,7 @@ public final class GuardedStreamingChatModel implements StreamingChatModel {
 
         /** The most a whole call may take, reprompts and checks included; then it ends with an error. Default 5 min. */
         public Builder timeout(Duration timeout) {
-            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-            }
-            this.timeout = timeout;
+            this.timeout = Durations.requirePositive(timeout, "timeout");
             return this;
         }
 

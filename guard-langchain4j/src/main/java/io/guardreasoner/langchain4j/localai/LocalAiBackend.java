@@ -9,6 +9,7 @@ import dev.langchain4j.model.openai.internal.completion.CompletionResponse;
 import dev.langchain4j.model.openai.internal.models.ModelsListResponse;
 import dev.langchain4j.model.openai.internal.models.OpenAiModelInfo;
 import dev.langchain4j.model.openai.internal.shared.Usage;
+import io.guardreasoner.core.Durations;
 import io.guardreasoner.core.Generation;
 import io.guardreasoner.core.GenerationOptions;
 import io.guardreasoner.core.GuardBackend;
@@ -453,19 +454,13 @@ public final class LocalAiBackend implements GuardBackend {
 
         /** How long one HTTP call may take, connecting included. Default 60 s. */
         public Builder timeout(Duration timeout) {
-            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-            }
-            this.timeout = timeout;
+            this.timeout = Durations.requirePositive(timeout, "timeout");
             return this;
         }
 
         /** How long opening a connection may take before the next URL is tried. Default 5 s (at most the timeout). */
         public Builder connectTimeout(Duration connectTimeout) {
-            if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
-                throw new IllegalArgumentException("connectTimeout must be positive, was " + connectTimeout);
-            }
-            this.connectTimeout = connectTimeout;
+            this.connectTimeout = Durations.requirePositive(connectTimeout, "connectTimeout");
             return this;
         }
 
