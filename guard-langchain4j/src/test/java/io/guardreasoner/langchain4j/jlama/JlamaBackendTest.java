@@ -34,16 +34,20 @@ class JlamaBackendTest {
 
     static Path modelDir;
     static JlamaBackend backend;
+    /** Never stops at end-of-text, so a long generation really is long, however the random weights fall. */
+    static JlamaBackend endless;
 
     @BeforeAll
     static void loadTinyModel() {
         modelDir = LlamaModelWriter.builder().seed(7).build().write(tmp.resolve("tiny"));
         backend = JlamaBackend.builder().modelDir(modelDir).cacheDir(tmp.resolve("cache")).build();
+        endless = JlamaBackend.builder().modelDir(modelDir).cacheDir(tmp.resolve("cache")).ignoreEndOfText(true).build();
     }
 
     @AfterAll
     static void closeBackend() {
         backend.close();
+        endless.close();
     }
 
     @Test
@@ -100,7 +104,7 @@ class JlamaBackendTest {
     void deadlineThatPassesDuringGenerationStopsItWithAnError() {
         GenerationOptions options = GenerationOptions.maxTokens(1500).withDeadline(Instant.now().plusMillis(40));
 
-        assertThatThrownBy(() -> backend.generate("Keep talking.", options))
+        assertThatThrownBy(() -> endless.generate("Keep talking.", options))
                 .isInstanceOf(GuardBackendException.class)
                 .hasMessageContaining("deadline passed");
         // The backend is still usable afterwards.
@@ -112,7 +116,7 @@ class JlamaBackendTest {
         java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
         Thread caller = new Thread(() -> {
             try {
-                backend.generate("Keep talking.", GenerationOptions.maxTokens(1500));
+                endless.generate("Keep talking.", GenerationOptions.maxTokens(1500));
             } catch (Throwable t) {
                 failure.set(t);
             }
