@@ -50,6 +50,8 @@ public record Assessment(
         MODEL,
         /** An earlier identical check. */
         CACHE,
+        /** An identical check that was running at the same time; this one waited for it instead of asking again. */
+        SHARED,
         /** There is no verdict: the backend failed, and the decision is the policy's failure decision. */
         FAILURE;
 
@@ -68,9 +70,15 @@ public record Assessment(
         return decision instanceof Decision.Block;
     }
 
-    /** This assessment as served from the cache: same verdict and decision, new timings, no backend time. */
-    Assessment fromCache(Duration latency) {
-        return new Assessment(rail, decision, verdict, Source.CACHE, Optional.empty(), latency, Duration.ZERO,
+    /** This assessment served to another caller: same verdict and decision, its own wall time, no backend time. */
+    Assessment servedAgain(Source source, Duration latency) {
+        return new Assessment(rail, decision, verdict, source, Optional.empty(), latency, Duration.ZERO,
                 promptTokens, generatedTokens, modelId);
+    }
+
+    /** This assessment with another caller's wall time. */
+    Assessment withLatency(Duration latency) {
+        return new Assessment(rail, decision, verdict, source, failure, latency, backendLatency, promptTokens,
+                generatedTokens, modelId);
     }
 }

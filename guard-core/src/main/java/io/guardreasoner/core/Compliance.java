@@ -4,11 +4,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** GuardReasoner's label for what the AI assistant did: refuse, or comply. */
-public enum Compliance {
+public enum Compliance implements Label {
     REFUSAL,
     COMPLIANCE;
 
-    /** The label exactly as the model writes it, in lower case. */
+    @Override
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

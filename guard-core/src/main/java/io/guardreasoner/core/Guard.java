@@ -1,5 +1,8 @@
 package io.guardreasoner.core;
 
+import io.guardreasoner.core.internal.Durations;
+import io.guardreasoner.core.internal.Exceptions;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -38,15 +42,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Guard implements AutoCloseable {
 
     /** Where the input rail stops generating: Task 1's conclusion is out by then. */
-    public static final String TASK_2_HEADER = "# Task 2";
+    static final String TASK_2_HEADER = "# Task 2";
 
     private static final System.Logger LOG = System.getLogger(Guard.class.getName());
 
     private final GuardBackend backend;
     private final GuardPrompt prompt;
-    private final VerdictParser parser;
+    private final VerdictParser parser = VerdictParser.standard();
     private final GuardPolicy policy;
     private final VerdictCache cache;
+    /** Checks running now, by cache key: an identical check joins the running one instead of asking the model again. */
+    private final ConcurrentHashMap<String, CompletableFuture<Assessment>> inFlight = new ConcurrentHashMap<>();
     private final Duration timeout;
     private final int maxTokens;
     private final boolean earlyStop;
@@ -56,8 +62,7 @@ public final class Guard implements AutoCloseable {
     private Guard(Builder b) {
         this.backend = Objects.requireNonNull(b.backend, "backend is required: Guard.builder().backend(...)");
         this.prompt = b.prompt;
-        this.parser = b.parser;
-        this.policy = b.policy;
+        this.policy = b.policy();
         this.cache = new VerdictCache(b.cacheSize);
         this.timeout = b.timeout;
         this.maxTokens = b.maxTokens;
@@ -126,8 +131,25 @@ public final class Guard implements AutoCloseable {
         String key = VerdictCache.key(backend.modelId(), rail, text);
         Assessment cached = cache.get(key);
         if (cached != null) {
-            return CompletableFuture.completedFuture(cached.fromCache(since(start)));
+            return CompletableFuture.completedFuture(cached.servedAgain(Assessment.Source.CACHE, since(start)));
         }
+        CompletableFuture<Assessment> mine = new CompletableFuture<>();
+        CompletableFuture<Assessment> running = inFlight.putIfAbsent(key, mine);
+        if (running != null) {
+            // The same check is running: share its model call; this caller's own assessment gets its own timing.
+            return running.thenApply(a -> a.source() == Assessment.Source.MODEL
+                    ? a.servedAgain(Assessment.Source.SHARED, since(start)) : a.withLatency(since(start)));
+        }
+        runModel(text, key, rail, start).whenComplete((assessment, error) -> {
+            inFlight.remove(key, mine);
+            if (error != null) mine.completeExceptionally(error);
+            else mine.complete(assessment);
+        });
+        return mine;
+    }
+
+    /** Asks the backend on a worker, within the timeout; always completes normally with an assessment. */
+    private CompletableFuture<Assessment> runModel(String text, String key, Rail rail, long start) {
         Instant deadline = Instant.now().plus(timeout);
         CompletableFuture<ModelRun> run = new CompletableFuture<>();
         Future<?> task;
@@ -195,9 +217,8 @@ public final class Guard implements AutoCloseable {
         if (cause instanceof CancellationException) {
             return GuardFailure.of(GuardFailure.Kind.INTERRUPTED, "the check was cancelled", cause);
         }
-        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        if (!(cause instanceof GuardBackendException)) message = cause.getClass().getSimpleName() + ": " + message;
-        return GuardFailure.of(GuardFailure.Kind.BACKEND_ERROR, backend.name() + " failed: " + message, cause);
+        return GuardFailure.of(GuardFailure.Kind.BACKEND_ERROR,
+                backend.name() + " failed: " + Exceptions.describe(cause), cause);
     }
 
     private Assessment failed(Rail rail, long start, GuardFailure failure) {
@@ -264,16 +285,15 @@ public final class Guard implements AutoCloseable {
     public static final class Builder {
         private GuardBackend backend;
         private GuardPrompt prompt = GuardPrompt.modelCard();
-        private VerdictParser parser = VerdictParser.standard();
-        private GuardPolicy policy = GuardPolicy.defaults();
+        private GuardPolicy policy;
         private int cacheSize = 1_000;
         private Duration timeout = Duration.ofSeconds(120);
         private int maxTokens = GenerationOptions.DEFAULT_MAX_TOKENS;
         private boolean earlyStop = true;
         private int maxConcurrent = 4;
         private int maxQueued = 256;
-        private RailPolicy input = RailPolicy.inputDefaults();
-        private RailPolicy output = RailPolicy.outputDefaults();
+        private RailPolicy input;
+        private RailPolicy output;
         private final List<AssessmentListener> listeners = new ArrayList<>();
 
         private Builder() {
@@ -291,28 +311,47 @@ public final class Guard implements AutoCloseable {
             return this;
         }
 
-        /** The parser. Default: {@link VerdictParser#standard()}. */
-        public Builder parser(VerdictParser parser) {
-            this.parser = Objects.requireNonNull(parser, "parser");
-            return this;
-        }
-
-        /** The policy. Default: {@link GuardPolicy#defaults()}, fail-closed on both rails. */
+        /**
+         * The whole policy, for rules {@link RailPolicy} cannot express. Default: the standard policy with
+         * {@link RailPolicy#inputDefaults()} and {@link RailPolicy#outputDefaults()}, fail-closed on both rails.
+         * Give either this or {@link #inputPolicy}/{@link #outputPolicy}, not both.
+         */
         public Builder policy(GuardPolicy policy) {
             this.policy = Objects.requireNonNull(policy, "policy");
+            requireOnePolicySource();
             return this;
         }
 
-        /** Shorthand for the standard policy with these input rules (output rules as set, or defaults). */
+        /** The standard policy's input rules; the output rules are {@link #outputPolicy}'s or the defaults. */
         public Builder inputPolicy(RailPolicy input) {
             this.input = Objects.requireNonNull(input, "input");
-            return policy(GuardPolicy.builder().input(this.input).output(output).build());
+            requireOnePolicySource();
+            policy(); // a rule the rail cannot take fails here, where it was set
+            return this;
         }
 
-        /** Shorthand for the standard policy with these output rules (input rules as set, or defaults). */
+        /** The standard policy's output rules; the input rules are {@link #inputPolicy}'s or the defaults. */
         public Builder outputPolicy(RailPolicy output) {
             this.output = Objects.requireNonNull(output, "output");
-            return policy(GuardPolicy.builder().input(input).output(this.output).build());
+            requireOnePolicySource();
+            policy(); // a rule the rail cannot take fails here, where it was set
+            return this;
+        }
+
+        private void requireOnePolicySource() {
+            if (policy != null && (input != null || output != null)) {
+                throw new IllegalStateException("give either policy(...) or inputPolicy(...)/outputPolicy(...), not "
+                        + "both: one would replace the other. Build a whole policy with GuardPolicy.builder()"
+                        + ".input(...).output(...).build(), or set the rails one by one");
+            }
+        }
+
+        private GuardPolicy policy() {
+            if (policy != null) return policy;
+            return GuardPolicy.builder()
+                    .input(input != null ? input : RailPolicy.inputDefaults())
+                    .output(output != null ? output : RailPolicy.outputDefaults())
+                    .build();
         }
 
         /** Verdicts kept for exact repeats (same model, rail, prompt). 0 turns the cache off. Default 1,000. */

@@ -4,11 +4,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** GuardReasoner's label for a request or a response: harmful or unharmful. */
-public enum Harm {
+public enum Harm implements Label {
     HARMFUL,
     UNHARMFUL;
 
-    /** The label exactly as the model writes it, in lower case. */
+    @Override
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

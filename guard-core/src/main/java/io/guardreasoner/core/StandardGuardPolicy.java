@@ -52,12 +52,6 @@ final class StandardGuardPolicy implements GuardPolicy {
     }
 
     private static String describe(Verdict verdict) {
-        return " (request=" + label(verdict.request()) + ", completion=" + label(verdict.completion())
-                + ", response=" + label(verdict.response()) + ", complete=" + verdict.complete()
-                + ", consistent=" + verdict.consistent() + ")";
-    }
-
-    private static String label(java.util.Optional<? extends Enum<?>> value) {
-        return value.map(v -> v.name().toLowerCase(java.util.Locale.ROOT)).orElse("none");
+        return " (" + verdict.labels() + ", complete=" + verdict.complete() + ", consistent=" + verdict.consistent() + ")";
     }
 }

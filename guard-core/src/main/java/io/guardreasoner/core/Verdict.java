@@ -48,6 +48,12 @@ public record Verdict(
         return value == null ? "None" : value.name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /** The three labels as {@code request=harmful, completion=none, response=none}, for messages and logs. */
+    public String labels() {
+        return "request=" + Label.orNone(request) + ", completion=" + Label.orNone(completion)
+                + ", response=" + Label.orNone(response);
+    }
+
     /** True when the request was judged harmful. */
     public boolean requestHarmful() {
         return request.orElse(null) == Harm.HARMFUL;

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The facade with a small in-test backend (guard-test's ScriptedGuardBackend depends on this module). */
 class GuardTest {
@@ -22,7 +23,7 @@ class GuardTest {
             + "## Conclusion\nThe human user's request is harmful.\n\n";
 
     /** A backend that answers with a function of the prompt and options, and records every call. */
-    static final class TestBackend implements GuardBackend {
+    static class TestBackend implements GuardBackend {
         final List<String> prompts = new CopyOnWriteArrayList<>();
         final List<GenerationOptions> options = new CopyOnWriteArrayList<>();
         private final BiFunction<String, GenerationOptions, Generation> answer;
@@ -311,5 +312,67 @@ class GuardTest {
         }
         assertThat(seen).containsExactly("bomb:model:block", "bomb:cache:block", "bread:model:allow",
                 "crash:failure:block", "async:model:allow");
+    }
+
+    @Test
+    void identicalChecksInFlightShareOneModelCallAndEachCallerGetsTheAssessment() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        TestBackend backend = new TestBackend((p, o) -> {
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Generation.of(HARMFUL_REQUEST, 900, 40, Generation.FinishReason.END_OF_TEXT);
+        });
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (Guard guard = Guard.builder().backend(backend).cacheSize(0)
+                .listener((exchange, a) -> seen.add(a.source().label())).build()) {
+            CompletableFuture<Assessment> first = guard.assessAsync(Exchange.request("bomb?"), Rail.INPUT);
+            CompletableFuture<Assessment> second = guard.assessAsync(Exchange.request("bomb?"), Rail.INPUT);
+            CompletableFuture<Assessment> otherRail = guard.assessAsync(Exchange.request("bomb?"), Rail.OUTPUT);
+            release.countDown();
+
+            assertThat(first.get(5, TimeUnit.SECONDS).source()).isEqualTo(Assessment.Source.MODEL);
+            Assessment shared = second.get(5, TimeUnit.SECONDS);
+            assertThat(shared.source()).isEqualTo(Assessment.Source.SHARED);
+            assertThat(shared.decision()).isEqualTo(first.get().decision());
+            assertThat(shared.verdict()).isEqualTo(first.get().verdict());
+            assertThat(shared.backendLatency()).isEqualTo(Duration.ZERO);
+            assertThat(otherRail.get(5, TimeUnit.SECONDS).source()).isEqualTo(Assessment.Source.MODEL);
+        }
+        assertThat(backend.prompts).hasSize(2); // one per rail
+        assertThat(seen).containsExactlyInAnyOrder("model", "shared", "model");
+    }
+
+    @Test
+    void aCheckAfterTheSharedOneFinishedAsksAgainWhenNothingIsCached() {
+        TestBackend backend = TestBackend.answering(BENIGN_REQUEST);
+        try (Guard guard = Guard.builder().backend(backend).cacheSize(0).build()) {
+            guard.checkRequest("hello");
+            guard.checkRequest("hello");
+        }
+        assertThat(backend.prompts).hasSize(2);
+    }
+
+    @Test
+    void aWholePolicyAndPerRailPoliciesCannotReplaceEachOther() {
+        GuardPolicy custom = GuardPolicy.builder().build();
+        assertThatThrownBy(() -> Guard.builder().policy(custom).inputPolicy(RailPolicy.inputDefaults()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("not both");
+        assertThatThrownBy(() -> Guard.builder().outputPolicy(RailPolicy.outputDefaults()).policy(custom))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("not both");
+    }
+
+    @Test
+    void perRailPoliciesCombineInEitherOrder() {
+        TestBackend backend = TestBackend.answering("no verdict at all");
+        try (Guard guard = Guard.builder().backend(backend)
+                .outputPolicy(RailPolicy.outputDefaults().withOnIncomplete(GuardAction.BLOCK))
+                .inputPolicy(RailPolicy.inputDefaults().withOnIncomplete(GuardAction.ALLOW))
+                .build()) {
+            assertThat(guard.checkRequest("hi").allowed()).isTrue();
+            assertThat(guard.checkResponse("hi", "hello").blocked()).isTrue();
+        }
     }
 }

@@ -5,15 +5,14 @@ import io.guardreasoner.core.Guard;
 import java.util.Objects;
 
 /**
- * Entry point for LangChain4j users: builds guards and holds the default guard that annotation-declared
- * guardrails use.
+ * Holds the default guard that annotation-declared guardrails use.
  *
  * <p>LangChain4j creates the classes named in {@code @InputGuardrails} / {@code @OutputGuardrails} itself (with the
  * first ServiceLoader {@code ClassInstanceFactory}, else the no-arg constructor), so it cannot hand them a
  * {@link Guard}. Their no-arg constructors look the default guard up here, at each check:
  *
  * <pre>{@code
- * GuardReasoner.setDefault(GuardReasoner.builder().backend(backend).build());
+ * GuardReasoner.setDefault(Guard.builder().backend(backend).build());
  * Assistant assistant = AiServices.create(Assistant.class, chatModel); // @InputGuardrails(GuardReasonerInputGuardrail.class)
  * }</pre>
  */
@@ -22,11 +21,6 @@ public final class GuardReasoner {
     private static volatile Guard defaultGuard;
 
     private GuardReasoner() {
-    }
-
-    /** A guard builder: {@code GuardReasoner.builder().backend(...).inputPolicy(...).cacheSize(...).timeout(...).build()}. */
-    public static Guard.Builder builder() {
-        return Guard.builder();
     }
 
     /** Sets the guard that guardrails made with their no-arg constructor use from their next check on. */
@@ -39,7 +33,7 @@ public final class GuardReasoner {
         Guard guard = defaultGuard;
         if (guard == null) {
             throw new IllegalStateException("No default GuardReasoner guard is set. Call GuardReasoner.setDefault("
-                    + "GuardReasoner.builder().backend(...).build()) once at start-up before the first guarded call, "
+                    + "Guard.builder().backend(...).build()) once at start-up before the first guarded call, "
                     + "or give the guardrail its guard: new GuardReasonerInputGuardrail(guard).");
         }
         return guard;

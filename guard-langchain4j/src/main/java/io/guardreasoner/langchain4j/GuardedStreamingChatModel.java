@@ -16,7 +16,7 @@ import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.PartialToolCall;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
-import io.guardreasoner.core.Durations;
+import io.guardreasoner.core.internal.Durations;
 import io.guardreasoner.core.Assessment;
 import io.guardreasoner.core.Decision;
 import io.guardreasoner.core.Exchange;

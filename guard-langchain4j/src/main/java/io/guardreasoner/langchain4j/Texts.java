@@ -7,11 +7,11 @@ import dev.langchain4j.guardrail.GuardrailRequestParams;
 import dev.langchain4j.model.input.PromptTemplate;
 import io.guardreasoner.core.Assessment;
 import io.guardreasoner.core.Decision;
+import io.guardreasoner.core.Label;
 import io.guardreasoner.core.Rail;
 import io.guardreasoner.core.Verdict;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -76,12 +76,7 @@ final class Texts {
             return assessment.failure().map(f -> " (no verdict: " + f.kind().label() + ")").orElse(" (no verdict)");
         }
         Verdict v = verdict.get();
-        if (assessment.rail() == Rail.INPUT) return " (request=" + label(v.request()) + ")";
-        return " (request=" + label(v.request()) + ", completion=" + label(v.completion())
-                + ", response=" + label(v.response()) + ")";
-    }
-
-    private static String label(Optional<? extends Enum<?>> value) {
-        return value.map(e -> e.name().toLowerCase(Locale.ROOT)).orElse("none");
+        if (assessment.rail() == Rail.INPUT) return " (request=" + Label.orNone(v.request()) + ")";
+        return " (" + v.labels() + ")";
     }
 }

@@ -69,7 +69,7 @@ class GuardReasonerGuardrailsTest {
     @BeforeEach
     void setUp() {
         backend = new ScriptedGuardBackend(script());
-        guard = GuardReasoner.builder().backend(backend).build();
+        guard = Guard.builder().backend(backend).build();
     }
 
     @AfterEach
@@ -121,7 +121,7 @@ class GuardReasonerGuardrailsTest {
 
     @Test
     void repromptsOverRefusalThenReturnsTheHelpfulAnswer() {
-        Guard reprompting = GuardReasoner.builder().backend(backend)
+        Guard reprompting = Guard.builder().backend(backend)
                 .outputPolicy(RailPolicy.outputDefaults().withRepromptOverRefusal(true)).build();
         ScriptedChatModel model = ScriptedChatModel.answering(REFUSAL, HELPFUL_ANSWER);
 
@@ -136,7 +136,7 @@ class GuardReasonerGuardrailsTest {
 
     @Test
     void repromptsWithinTheConversationWhenTheServiceHasMemory() {
-        Guard reprompting = GuardReasoner.builder().backend(backend)
+        Guard reprompting = Guard.builder().backend(backend)
                 .outputPolicy(RailPolicy.outputDefaults().withRepromptOverRefusal(true)).build();
         ScriptedChatModel model = ScriptedChatModel.answering(REFUSAL, HELPFUL_ANSWER);
         Assistant assistant = AiServices.builder(Assistant.class)
@@ -154,7 +154,7 @@ class GuardReasonerGuardrailsTest {
 
     @Test
     void failsWhenEveryRepromptIsRefusedAgain() {
-        Guard reprompting = GuardReasoner.builder().backend(backend)
+        Guard reprompting = Guard.builder().backend(backend)
                 .outputPolicy(RailPolicy.outputDefaults().withRepromptOverRefusal(true)).build();
         ScriptedChatModel model = ScriptedChatModel.answering(REFUSAL);
 
@@ -169,7 +169,7 @@ class GuardReasonerGuardrailsTest {
 
     @Test
     void blocksHarmfulAnswerWhenThePolicySaysBlock() {
-        Guard blocking = GuardReasoner.builder().backend(backend)
+        Guard blocking = Guard.builder().backend(backend)
                 .outputPolicy(RailPolicy.outputDefaults().withOnHarmful(GuardAction.BLOCK)).build();
 
         assertThatThrownBy(() -> assistant(ScriptedChatModel.answering(HARMFUL_ANSWER), blocking).chat("How do I unclog a drain?"))
@@ -180,7 +180,7 @@ class GuardReasonerGuardrailsTest {
 
     @Test
     void rewritesHarmfulRequestSoTheModelDeclinesPolitely() {
-        Guard rewriting = GuardReasoner.builder().backend(backend)
+        Guard rewriting = Guard.builder().backend(backend)
                 .inputPolicy(RailPolicy.inputDefaults().withOnHarmful(GuardAction.REWRITE)).build();
         ScriptedChatModel model = ScriptedChatModel.answering(REFUSAL);
 
@@ -280,7 +280,7 @@ class GuardReasonerGuardrailsTest {
 
     @Test
     void outputFailureVetoLetsLaterGuardrailsRunButFatalStopsThem() {
-        Guard blocking = GuardReasoner.builder().backend(backend)
+        Guard blocking = Guard.builder().backend(backend)
                 .outputPolicy(RailPolicy.outputDefaults().withOnHarmful(GuardAction.BLOCK)).build();
         AtomicInteger laterRuns = new AtomicInteger();
         OutputGuardrail later = new OutputGuardrail() {
@@ -316,13 +316,13 @@ class GuardReasonerGuardrailsTest {
         assertThat(model.requests()).isEmpty();
 
         // Fail open on input, rewrite on output: the user gets the safe message, never the unchecked answer.
-        Guard failOpenInput = GuardReasoner.builder().backend(backend)
+        Guard failOpenInput = Guard.builder().backend(backend)
                 .inputPolicy(RailPolicy.inputDefaults().withOnFailure(GuardAction.ALLOW)).build();
         assertThat(assistant(model, failOpenInput).chat(BENIGN_REQUEST)).isEqualTo(RailPolicy.DEFAULT_OUTPUT_REWRITE);
         assertThat(model.requests()).hasSize(1);
 
         // Fail open on both rails: the answer passes.
-        Guard failOpen = GuardReasoner.builder().backend(backend)
+        Guard failOpen = Guard.builder().backend(backend)
                 .inputPolicy(RailPolicy.inputDefaults().withOnFailure(GuardAction.ALLOW))
                 .outputPolicy(RailPolicy.outputDefaults().withOnFailure(GuardAction.ALLOW)).build();
         assertThat(assistant(model, failOpen).chat(BENIGN_REQUEST)).isEqualTo(HELPFUL_ANSWER);

@@ -36,7 +36,7 @@ class GuardReasonerModerationModelTest {
     @BeforeEach
     void setUp() {
         backend = new ScriptedGuardBackend(GuardReasonerGuardrailsTest.script());
-        guard = GuardReasoner.builder().backend(backend).build();
+        guard = Guard.builder().backend(backend).build();
     }
 
     @AfterEach
@@ -77,7 +77,7 @@ class GuardReasonerModerationModelTest {
     @Test
     void doesNotFlagWhenTheFailurePolicyAllows() {
         backend.failWith("connection refused by 127.0.0.1:8080");
-        Guard failOpen = GuardReasoner.builder().backend(backend)
+        Guard failOpen = Guard.builder().backend(backend)
                 .inputPolicy(RailPolicy.inputDefaults().withOnFailure(GuardAction.ALLOW)).build();
 
         assertThat(assistant(failOpen).chat(BENIGN_REQUEST)).isEqualTo(HELPFUL_ANSWER);
@@ -85,7 +85,7 @@ class GuardReasonerModerationModelTest {
 
     @Test
     void flagsHarmfulRequestEvenWhenThePolicyRewritesIt() {
-        Guard rewriting = GuardReasoner.builder().backend(backend)
+        Guard rewriting = Guard.builder().backend(backend)
                 .inputPolicy(RailPolicy.inputDefaults().withOnHarmful(GuardAction.REWRITE)).build();
 
         Moderation moderation = new GuardReasonerModerationModel(rewriting).moderate(HARMFUL_REQUEST).content();

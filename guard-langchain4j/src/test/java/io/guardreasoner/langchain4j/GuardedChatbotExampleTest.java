@@ -7,7 +7,7 @@ import io.guardreasoner.core.Compliance;
 import io.guardreasoner.core.Guard;
 import io.guardreasoner.core.Harm;
 import io.guardreasoner.core.RailPolicy;
-import io.guardreasoner.langchain4j.localai.LocalAiBackend;
+import io.guardreasoner.localai.LocalAiBackend;
 import io.guardreasoner.test.GuardReasonerStub;
 import io.guardreasoner.test.GuardReasonerStubServer;
 import io.guardreasoner.test.GuardScript;

@@ -58,7 +58,7 @@ class GuardedStreamingChatModelTest {
     @BeforeEach
     void setUp() {
         backend = new ScriptedGuardBackend(GuardReasonerGuardrailsTest.script());
-        guard = GuardReasoner.builder().backend(backend).build();
+        guard = Guard.builder().backend(backend).build();
     }
 
     @AfterEach
@@ -135,7 +135,7 @@ class GuardedStreamingChatModelTest {
 
     @Test
     void endsWithAnErrorAndNoTokenWhenThePolicyBlocksTheAnswer() throws Exception {
-        Guard blocking = GuardReasoner.builder().backend(backend)
+        Guard blocking = Guard.builder().backend(backend)
                 .outputPolicy(RailPolicy.outputDefaults().withOnHarmful(GuardAction.BLOCK)).build();
 
         Outcome outcome = run(guardedAssistant(ScriptedStreamingChatModel.answering(HARMFUL_ANSWER), blocking).chat(DRAIN));
@@ -148,7 +148,7 @@ class GuardedStreamingChatModelTest {
 
     @Test
     void streamsOnlyTheAnswerThatFollowsAReprompt() throws Exception {
-        Guard reprompting = GuardReasoner.builder().backend(backend)
+        Guard reprompting = Guard.builder().backend(backend)
                 .outputPolicy(RailPolicy.outputDefaults().withRepromptOverRefusal(true)).build();
         ScriptedStreamingChatModel model = ScriptedStreamingChatModel.answering(REFUSAL, HELPFUL_ANSWER);
 
@@ -163,7 +163,7 @@ class GuardedStreamingChatModelTest {
 
     @Test
     void endsWithAnErrorWhenRepromptsRunOut() throws Exception {
-        Guard reprompting = GuardReasoner.builder().backend(backend)
+        Guard reprompting = Guard.builder().backend(backend)
                 .outputPolicy(RailPolicy.outputDefaults().withRepromptOverRefusal(true)).build();
         ScriptedStreamingChatModel model = ScriptedStreamingChatModel.answering(REFUSAL);
         StreamingAssistant assistant = AiServices.builder(StreamingAssistant.class)
@@ -206,7 +206,7 @@ class GuardedStreamingChatModelTest {
     @Test
     void guardFailureStreamsWhatThePolicySays() throws Exception {
         backend.failWith("connection refused by 127.0.0.1:8080");
-        Guard failOpenInput = GuardReasoner.builder().backend(backend)
+        Guard failOpenInput = Guard.builder().backend(backend)
                 .inputPolicy(RailPolicy.inputDefaults().withOnFailure(GuardAction.ALLOW)).build();
 
         // Output default on failure: rewrite. The unchecked answer never streams.

@@ -83,7 +83,7 @@ class PublishedOutputsThroughAiServicesTest {
         AtomicInteger unmatched = new AtomicInteger();
         ScriptedGuardBackend backend = new ScriptedGuardBackend(scriptFor(items, unmatched));
         ScriptedChatModel model = ScriptedChatModel.answering("unused");
-        try (Guard guard = GuardReasoner.builder().backend(backend).build()) {
+        try (Guard guard = Guard.builder().backend(backend).build()) {
             Assistant assistant = AiServices.builder(Assistant.class)
                     .chatModel(model)
                     .inputGuardrails(new GuardReasonerInputGuardrail(guard))
@@ -109,7 +109,7 @@ class PublishedOutputsThroughAiServicesTest {
         ScriptedGuardBackend backend = new ScriptedGuardBackend(scriptFor(items, unmatched));
         int rewritten = 0;
         int passed = 0;
-        try (Guard guard = GuardReasoner.builder().backend(backend).build()) {
+        try (Guard guard = Guard.builder().backend(backend).build()) {
             for (Item item : items) {
                 String answer = item.exchange().response().orElseThrow();
                 Assistant assistant = AiServices.builder(Assistant.class)

@@ -4,7 +4,6 @@ import io.guardreasoner.core.GuardAction;
 import io.guardreasoner.core.GuardPolicy;
 import io.guardreasoner.core.RailPolicy;
 import io.guardreasoner.langchain4j.VetoMode;
-import io.guardreasoner.langchain4j.jlama.JlamaBackend;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -19,10 +18,11 @@ import java.util.List;
  * the offending property, so a bad setting stops the application before it serves a single unguarded turn.
  *
  * @param enabled      turn the whole starter off with false
- * @param backend      where GuardReasoner runs: in-process with Jlama, or on a LocalAI (OpenAI-compatible) server
+ * @param backend      where GuardReasoner runs: in-process with Jlama, or on a LocalAI (OpenAI-compatible) server;
+ *                     unset picks jlama when guard-jlama is on the class path, else localai
  * @param jlama        the Jlama backend's settings
  * @param localai      the LocalAI backend's settings
- * @param fallback     a second backend tried when the first one fails: none or jlama
+ * @param fallback     a second backend tried when the first one fails: none, or another backend
  * @param input        the input rail's policy: what happens to user messages
  * @param output       the output rail's policy: what happens to model answers
  * @param cache        the verdict cache
@@ -36,7 +36,7 @@ import java.util.List;
 @ConfigurationProperties(GuardReasonerProperties.PREFIX)
 public record GuardReasonerProperties(
         @DefaultValue("true") boolean enabled,
-        @DefaultValue("jlama") BackendType backend,
+        BackendType backend,
         @DefaultValue Jlama jlama,
         @DefaultValue Localai localai,
         @DefaultValue("none") FallbackType fallback,
@@ -58,29 +58,76 @@ public record GuardReasonerProperties(
         if (maxTokens < 1) throw invalid("max-tokens", maxTokens, "must be at least 1");
         if (maxConcurrent < 1) throw invalid("max-concurrent", maxConcurrent, "must be at least 1");
         if (maxQueued < 1) throw invalid("max-queued", maxQueued, "must be at least 1");
-        if (backend == BackendType.LOCALAI && localai.baseUrls().isEmpty()) {
-            throw invalid("localai.base-urls", "", "is required when guardreasoner.backend=localai; "
+        if ((backend == BackendType.LOCALAI || fallback == FallbackType.LOCALAI) && localai.baseUrls().isEmpty()) {
+            throw invalid("localai.base-urls", "", "is required when the guard runs on LocalAI; "
                     + "set it to the server's OpenAI-compatible base URL, e.g. http://localhost:8080/v1");
         }
-        if (backend == BackendType.JLAMA && fallback == FallbackType.JLAMA) {
-            throw invalid("fallback", "jlama", "cannot be the same as guardreasoner.backend; use none");
+        if (backend != null && fallback.backend() == backend) {
+            throw invalid("fallback", backend.label(), "cannot be the same as guardreasoner.backend; use none or "
+                    + "another backend");
         }
     }
 
-    /** Where the guard model runs. */
+    /** Where the guard model runs, and the artifact that brings it. */
     public enum BackendType {
         /** In-process CPU inference with Jlama. */
-        JLAMA,
+        JLAMA("guard-jlama", "io.guardreasoner.jlama.JlamaBackend"),
         /** A LocalAI server, or any server with OpenAI's completions API. */
-        LOCALAI
+        LOCALAI("guard-localai", "io.guardreasoner.localai.LocalAiBackend");
+
+        private final String artifactId;
+        private final String backendClass;
+
+        BackendType(String artifactId, String backendClass) {
+            this.artifactId = artifactId;
+            this.backendClass = backendClass;
+        }
+
+        /** The Maven artifact (group {@code io.guardreasoner}) that holds this backend. */
+        public String artifactId() {
+            return artifactId;
+        }
+
+        /** The backend's class, by name: the starter must not load it unless its artifact is there. */
+        public String backendClass() {
+            return backendClass;
+        }
+
+        /** The value as written in properties, e.g. {@code jlama}. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     /** The backend tried when the primary one fails. */
     public enum FallbackType {
         /** No fallback: a failure goes straight to the rail's on-failure action. */
-        NONE,
+        NONE(null),
         /** In-process Jlama, with the {@code guardreasoner.jlama.*} settings. */
-        JLAMA
+        JLAMA(BackendType.JLAMA),
+        /** A LocalAI server, with the {@code guardreasoner.localai.*} settings. */
+        LOCALAI(BackendType.LOCALAI);
+
+        private final BackendType backend;
+
+        FallbackType(BackendType backend) {
+            this.backend = backend;
+        }
+
+        /** The backend this fallback names; null for none. */
+        public BackendType backend() {
+            return backend;
+        }
+    }
+
+    /** How the Jlama backend runs BF16/F32 weights. */
+    public enum JlamaQuantization {
+        /** As stored: slowest, the exact reference. */
+        NONE,
+        /** Jlama's own Q4 at every load, float activations. */
+        RUNTIME_Q4,
+        /** Q4 once into the cache folder, 8-bit activations (the default). */
+        PRE_QUANTIZED_Q4
     }
 
     /**
@@ -89,18 +136,18 @@ public record GuardReasonerProperties(
      * @param model         a Hugging Face model id, used when model-dir is unset
      * @param modelDir      a local model directory (config.json, tokenizer.json, safetensors); wins over model
      * @param cacheDir      where downloaded and pre-quantized models are kept; unset uses Jlama's default
-     * @param threads       worker threads for inference; 0 lets Jlama choose
+     * @param threads       Jlama's compute threads (one pool per JVM); 0 uses the physical cores
      * @param loadOnStartup load the model while the application starts instead of at the first check
      * @param quantization  how BF16/F32 weights run: none, runtime-q4, or pre-quantized-q4 (once, into cache-dir)
      * @param maxContextTokens the most tokens a prompt plus its verdict may have; 0 uses the backend's default
      */
     public record Jlama(
-            @DefaultValue(JlamaBackend.DEFAULT_MODEL) String model,
+            @DefaultValue("yueliu1999/GuardReasoner-3B") String model,
             Path modelDir,
             Path cacheDir,
             @DefaultValue("0") int threads,
             @DefaultValue("false") boolean loadOnStartup,
-            @DefaultValue("pre-quantized-q4") JlamaBackend.Quantization quantization,
+            @DefaultValue("pre-quantized-q4") JlamaQuantization quantization,
             @DefaultValue("0") int maxContextTokens) {
 
         public Jlama {
@@ -117,7 +164,8 @@ public record GuardReasonerProperties(
     /**
      * The LocalAI backend.
      *
-     * @param baseUrls  base URLs ending in /v1, tried in order until one answers
+     * @param baseUrls  base URLs ending in /v1; calls go round-robin, and a call moves on to the next URL when a
+     *                  server is down or fails (5xx)
      * @param modelName the model name the server knows GuardReasoner by
      * @param timeout   how long one HTTP call may take
      */

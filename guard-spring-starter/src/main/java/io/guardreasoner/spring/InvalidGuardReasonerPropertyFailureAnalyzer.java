@@ -5,7 +5,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.Ordered;
 
 /** Turns a bad {@code guardreasoner.*} property into a start-up report that names it and says how to fix it. */
-public class InvalidGuardReasonerPropertyFailureAnalyzer
+class InvalidGuardReasonerPropertyFailureAnalyzer
         extends AbstractFailureAnalyzer<InvalidGuardReasonerPropertyException> implements Ordered {
 
     @Override

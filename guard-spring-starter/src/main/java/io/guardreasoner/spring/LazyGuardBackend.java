@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * <p>A failed load is not remembered: the check fails (and the policy's on-failure action applies), and the next
  * check tries again, so a model that appears later is picked up without a restart.
  */
-public final class LazyGuardBackend implements GuardBackend {
+final class LazyGuardBackend implements GuardBackend {
 
     private final String name;
     private final String modelId;
@@ -23,7 +23,7 @@ public final class LazyGuardBackend implements GuardBackend {
     private volatile String lastError;
     private boolean closed;
 
-    public LazyGuardBackend(String name, String modelId, Supplier<? extends GuardBackend> loader) {
+    LazyGuardBackend(String name, String modelId, Supplier<? extends GuardBackend> loader) {
         this.name = Objects.requireNonNull(name, "name");
         this.modelId = Objects.requireNonNull(modelId, "modelId");
         this.loader = Objects.requireNonNull(loader, "loader");

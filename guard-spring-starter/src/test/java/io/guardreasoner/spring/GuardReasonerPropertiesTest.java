@@ -46,10 +46,10 @@ class GuardReasonerPropertiesTest {
     void bindsDocumentedDefaults() {
         runner.run(context -> {
             GuardReasonerProperties p = context.getBean(GuardReasonerProperties.class);
-            assertThat(p.backend()).isEqualTo(GuardReasonerProperties.BackendType.JLAMA);
+            assertThat(p.backend()).isNull(); // jlama when guard-jlama is on the class path, else localai
             assertThat(p.fallback()).isEqualTo(GuardReasonerProperties.FallbackType.NONE);
             assertThat(p.jlama().model()).isEqualTo("yueliu1999/GuardReasoner-3B");
-            assertThat(p.jlama().quantization()).isEqualTo(io.guardreasoner.langchain4j.jlama.JlamaBackend.Quantization.PRE_QUANTIZED_Q4);
+            assertThat(p.jlama().quantization()).isEqualTo(GuardReasonerProperties.JlamaQuantization.PRE_QUANTIZED_Q4);
             assertThat(p.jlama().loadOnStartup()).isFalse();
             assertThat(p.localai().baseUrls()).isEmpty();
             assertThat(p.localai().timeout()).isEqualTo(Duration.ofSeconds(60));

@@ -1,6 +1,5 @@
 package io.guardreasoner.test;
 
-import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,7 +11,7 @@ import java.util.stream.Stream;
 
 /**
  * Finds the published GuardReasoner outputs ({@code ../shared/guardreasoner-outputs}) for tests, which skip when
- * the folder is absent. The folder comes from the system property {@value #SHARED_DIR_PROPERTY}.
+ * the folder is absent (and fail under {@code CI=true}: see {@link Prerequisites}). The folder comes from the system property {@value #SHARED_DIR_PROPERTY}.
  */
 public final class PublishedOutputs {
 
@@ -34,15 +33,15 @@ public final class PublishedOutputs {
     }
 
     /**
-     * The file of one benchmark, e.g. {@code benchmark("3B", "HarmBenchPrompt")}; the calling test is skipped
-     * (a JUnit assumption fails) with a message saying what is missing when it is not there.
+     * The file of one benchmark, e.g. {@code benchmark("3B", "HarmBenchPrompt")}; when it is not there, the calling
+     * test is skipped with a message saying what is missing (failed under {@code CI=true}).
      */
     public static Path assumeBenchmark(String model, String benchmark) {
         Optional<Path> dir = dir();
-        Assumptions.assumeTrue(dir.isPresent(), () -> "published GuardReasoner outputs not found: set -D"
-                + SHARED_DIR_PROPERTY + " to a folder holding guardreasoner-outputs/ (skipping)");
+        Prerequisites.require(dir.isPresent(), () -> "published GuardReasoner outputs not found: set -D"
+                + SHARED_DIR_PROPERTY + " to a folder holding guardreasoner-outputs/ (the build sets ../shared)");
         Path file = dir.get().resolve(model).resolve(benchmark).resolve(FILE_NAME);
-        Assumptions.assumeTrue(Files.isRegularFile(file), () -> "no published outputs at " + file + " (skipping)");
+        Prerequisites.require(Files.isRegularFile(file), () -> "no published outputs at " + file);
         return file;
     }
 

@@ -6,7 +6,7 @@ import io.guardreasoner.core.GuardBackend;
 import io.guardreasoner.core.GuardFailure;
 import io.guardreasoner.core.Harm;
 import io.guardreasoner.core.Guard;
-import io.guardreasoner.langchain4j.localai.LocalAiBackend;
+import io.guardreasoner.localai.LocalAiBackend;
 import io.guardreasoner.test.GuardReasonerStubServer;
 import io.guardreasoner.test.StubFault;
 import io.guardreasoner.test.spring.AutoConfigureGuardReasonerStub;

@@ -3,7 +3,7 @@ package io.guardreasoner.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.guardreasoner.core.Compliance;
 import io.guardreasoner.core.Harm;
-import io.guardreasoner.langchain4j.jlama.LlamaModelWriter;
+import io.guardreasoner.test.model.LlamaModelWriter;
 import io.guardreasoner.test.GuardReasonerStubServer;
 import io.guardreasoner.test.StubFault;
 import org.junit.jupiter.api.Test;

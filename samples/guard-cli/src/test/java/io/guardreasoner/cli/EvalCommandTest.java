@@ -6,7 +6,7 @@ import io.guardreasoner.core.Exchange;
 import io.guardreasoner.core.GuardPrompt;
 import io.guardreasoner.test.GuardReasonerStubServer;
 import io.guardreasoner.test.PublishedOutputs;
-import org.junit.jupiter.api.Assumptions;
+import io.guardreasoner.test.Prerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,8 +32,8 @@ class EvalCommandTest {
     @Test
     void reproducesReplaysF1WhenALocalAiServerServesThePublishedOutputs() throws Exception {
         Path dir = PublishedOutputs.dir().map(d -> d.resolve("3B")).orElse(null);
-        Assumptions.assumeTrue(dir != null && Files.isDirectory(dir),
-                "published GuardReasoner outputs not found under ../shared (skipping)");
+        Prerequisites.require(dir != null && Files.isDirectory(dir),
+                () -> "published GuardReasoner outputs not found under ../shared");
         Map<String, String> replayed = new HashMap<>();
         Matcher replayRow = REPLAY_ROW.matcher(CliRun.run("replay", dir.toString()).out());
         while (replayRow.find()) replayed.put(replayRow.group(1), replayRow.group(3) + " " + replayRow.group(4));

@@ -1,9 +1,9 @@
 package io.guardreasoner.cli;
 
-import io.guardreasoner.langchain4j.jlama.LlamaModelWriter;
+import io.guardreasoner.test.model.LlamaModelWriter;
 import io.guardreasoner.test.GuardReasonerStubServer;
 import io.guardreasoner.test.PublishedOutputs;
-import org.junit.jupiter.api.Assumptions;
+import io.guardreasoner.test.Prerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,8 +38,8 @@ class GuardCliJarIT {
     @Test
     void replayScoresThePublishedOutputs() throws Exception {
         Path dir = PublishedOutputs.dir().map(d -> d.resolve("3B")).orElse(null);
-        Assumptions.assumeTrue(dir != null && Files.isDirectory(dir),
-                "published GuardReasoner outputs not found under ../shared (skipping)");
+        Prerequisites.require(dir != null && Files.isDirectory(dir),
+                () -> "published GuardReasoner outputs not found under ../shared");
 
         Result result = run("", "replay", dir.toString());
 

@@ -1,7 +1,7 @@
 package io.guardreasoner.cli;
 
 import io.guardreasoner.test.PublishedOutputs;
-import org.junit.jupiter.api.Assumptions;
+import io.guardreasoner.test.Prerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,8 +26,8 @@ class ReplayCommandTest {
     @Test
     void scoresThePublishedOutputsAtLeastAsWellAsTheAuthorsScorer() {
         Path dir = PublishedOutputs.dir().map(d -> d.resolve("3B")).orElse(null);
-        Assumptions.assumeTrue(dir != null && Files.isDirectory(dir),
-                "published GuardReasoner outputs not found under ../shared (skipping)");
+        Prerequisites.require(dir != null && Files.isDirectory(dir),
+                () -> "published GuardReasoner outputs not found under ../shared");
 
         CliRun run = CliRun.run("replay", dir.toString());
 

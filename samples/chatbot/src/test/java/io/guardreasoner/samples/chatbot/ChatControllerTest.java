@@ -9,7 +9,7 @@ import io.guardreasoner.core.Harm;
 import io.guardreasoner.core.RailPolicy;
 import io.guardreasoner.langchain4j.GuardReasonerInputGuardrail;
 import io.guardreasoner.langchain4j.GuardReasonerOutputGuardrail;
-import io.guardreasoner.langchain4j.localai.LocalAiBackend;
+import io.guardreasoner.localai.LocalAiBackend;
 import io.guardreasoner.test.GuardReasonerStub;
 import io.guardreasoner.test.GuardReasonerStubServer;
 import io.guardreasoner.test.ScriptedGuardBackend;

@@ -1,7 +1,7 @@
 package io.guardreasoner.samples.chatbot;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
+import io.guardreasoner.test.Prerequisites;
 import org.junit.jupiter.api.BeforeEach;
 import io.guardreasoner.test.StubFault;
 import org.junit.jupiter.api.Test;
@@ -44,16 +44,12 @@ class ChatPageBrowserTest extends ChatbotTestStub {
     @Value("${local.server.port}")
     int port;
 
-    /** Starts the browser once for the class; skips (with the reason) when Chromium is not installed. */
+    /** Starts the browser once for the class; skips (fails under CI=true) when Chromium is not installed. */
     @BeforeEach
     void startBrowser() throws Exception {
         boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (!installed) {
-            String reason = "browser test skipped: needs " + CHROMIUM + " and " + CHROMEDRIVER
-                    + " (apt-get install -y chromium chromium-driver)";
-            System.err.println(reason);
-            Assumptions.abort(reason);
-        }
+        Prerequisites.require(installed, () -> "the browser test needs " + CHROMIUM + " and " + CHROMEDRIVER
+                + " (apt-get install -y chromium chromium-driver)");
         if (browser != null) return;
         profile = Files.createTempDirectory("chatbot-chromium-");
         ChromeOptions options = new ChromeOptions();

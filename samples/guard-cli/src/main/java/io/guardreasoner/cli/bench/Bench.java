@@ -1,13 +1,13 @@
 package io.guardreasoner.cli.bench;
 
-import com.github.tjake.jlama.util.PhysicalCoreExecutor;
 import io.guardreasoner.core.Assessment;
 import io.guardreasoner.core.Exchange;
 import io.guardreasoner.core.Generation;
 import io.guardreasoner.core.GenerationOptions;
 import io.guardreasoner.core.Guard;
 import io.guardreasoner.core.GuardPrompt;
-import io.guardreasoner.langchain4j.jlama.JlamaBackend;
+import io.guardreasoner.jlama.JlamaBench;
+import io.guardreasoner.test.bench.BenchBackend;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -18,12 +18,12 @@ import java.util.Objects;
 
 /**
  * Runs the speed benchmark of the Jlama path: writes (or reuses) a random-weight model, pre-quantizes it, and measures
- * prefill and decode speed and the end-to-end verdict latency through {@link Guard} and {@link JlamaBackend}, for the
+ * prefill and decode speed and the end-to-end verdict latency through {@link Guard} and the Jlama backend, for the
  * library's defaults and for the naive configuration, in one JVM.
  *
  * <p>A random model never writes {@code # Task 2} or stops on its own, so the generated lengths are forced to the
- * real ones ({@link TokenCounts}): the backends ignore end-of-text ({@link JlamaBackend.Builder#ignoreEndOfText},
- * benchmark only) and the guard's token limit is the median length the real model generates.
+ * real ones ({@link TokenCounts}): the backends ignore end-of-text (guard-jlama's bench jar, {@link JlamaBench}) and
+ * the guard's token limit is the median length the real model generates.
  */
 public final class Bench {
 
@@ -84,7 +84,7 @@ public final class Bench {
                 .orElseGet(TokenCounts::measuredDefaults);
         log.println("Token counts: " + counts);
 
-        int threads = settings.threads() > 0 ? settings.threads() : PhysicalCoreExecutor.instance.get().getCoreCount();
+        int threads = JlamaBench.threads(settings.threads());
         log.println("Measuring memory bandwidth with " + threads + " threads over "
                 + settings.bandwidthBytes() / (1 << 20) + " MiB");
         double bandwidth = MemoryBandwidth.measure(settings.bandwidthBytes(), threads, 5);
@@ -100,10 +100,12 @@ public final class Bench {
 
         Path cacheDir = settings.workDir().resolve("cache");
         try {
-            Configuration ours = measure("ours", ourBackend(model, cacheDir), counts, bandwidth, settings.runs(), true);
+            Configuration ours = measure("ours", () -> JlamaBench.open(model.dir(), cacheDir, settings.threads(), false),
+                    counts, bandwidth, settings.runs(), true);
             Configuration naive = settings.naiveRuns() == 0 ? null
-                    : measure("naive", naiveBackend(model, cacheDir), counts, bandwidth, settings.naiveRuns(), false);
-            String kernels = JlamaBackend.kernels();
+                    : measure("naive", () -> JlamaBench.open(model.dir(), cacheDir, settings.threads(), true),
+                    counts, bandwidth, settings.naiveRuns(), false);
+            String kernels = JlamaBench.kernels();
             return new Result(settings, counts, model, wrote, writeSeconds, bandwidth, threads, kernels, ours, naive,
                     loadBefore, SystemInfo.loadAverage(), Duration.ofNanos(System.nanoTime() - start));
         } finally {
@@ -115,34 +117,20 @@ public final class Bench {
         }
     }
 
-    /** The library's defaults: pre-quantized Q4 with 8-bit activations, prefix reuse, 8-bit logits, early stop. */
-    private JlamaBackend.Builder ourBackend(BenchModel model, Path cacheDir) {
-        return withThreads(JlamaBackend.builder().modelDir(model.dir()).cacheDir(cacheDir).ignoreEndOfText(true));
-    }
-
-    /** BF16 weights with Jlama's runtime Q4, float activations and logits, no prefix reuse; full generation. */
-    private JlamaBackend.Builder naiveBackend(BenchModel model, Path cacheDir) {
-        return withThreads(JlamaBackend.builder().modelDir(model.dir()).cacheDir(cacheDir).ignoreEndOfText(true)
-                .quantization(JlamaBackend.Quantization.RUNTIME_Q4).prefixReuse(false).quantizedLogits(false));
-    }
-
-    private JlamaBackend.Builder withThreads(JlamaBackend.Builder builder) {
-        return settings.threads() > 0 ? builder.threads(settings.threads()) : builder;
-    }
-
-    private Configuration measure(String name, JlamaBackend.Builder builder, TokenCounts counts, double bandwidth,
-                                  int runs, boolean ours) {
+    private Configuration measure(String name, java.util.function.Supplier<BenchBackend> open, TokenCounts counts,
+                                  double bandwidth, int runs, boolean ours) {
         log.println("[" + name + "] loading" + (ours ? " (pre-quantizing to Q4 on first use)" : ""));
         long loadStart = System.nanoTime();
-        try (JlamaBackend backend = builder.build()) {
+        try (BenchBackend bench = open.get()) {
+            io.guardreasoner.core.GuardBackend backend = bench.backend();
             double loadSeconds = seconds(loadStart);
-            log.printf("[%s] loaded in %.1f s: %s%n", name, loadSeconds, backend.describeSetup());
-            BenchTexts texts = BenchTexts.fit(backend::countTokens, counts);
+            log.printf("[%s] loaded in %.1f s: %s%n", name, loadSeconds, bench.setup());
+            BenchTexts texts = BenchTexts.fit(bench::countTokens, counts);
 
             backend.generate(texts.plain(), GenerationOptions.maxTokens(2)); // JIT warm-up
             List<Double> prefill = new ArrayList<>();
             List<Double> decode = new ArrayList<>();
-            int plainTokens = backend.countTokens(texts.plain());
+            int plainTokens = bench.countTokens(texts.plain());
             int decodeTokens = settings.decodeTokens();
             for (int i = 0; i < runs; i++) {
                 // Prefill: the whole prompt and the first token's logits.
@@ -156,7 +144,7 @@ public final class Bench {
                 log.printf("[%s] run %d: prefill %.1f tok/s, decode %.2f tok/s%n", name, i + 1,
                         prefill.getLast(), decode.getLast());
             }
-            long bytesPerToken = BenchModel.weightBytesPerToken(backend.loadedDir());
+            long bytesPerToken = bench.weightBytesPerToken();
             Throughput throughput = new Throughput(median(prefill), median(decode), bytesPerToken,
                     bandwidth / bytesPerToken);
 
@@ -176,7 +164,7 @@ public final class Bench {
                 outputRail = checks(name + " output rail", runs, counts.fullWithResponse(),
                         () -> output.checkResponse(texts.request(), texts.response()));
             }
-            return new Configuration(name, backend.describeSetup(), loadSeconds, backend.cachedPrefixTokens(),
+            return new Configuration(name, bench.setup(), loadSeconds, bench.cachedPrefixTokens(),
                     throughput, inputRail, inputRailShort, outputRail);
         }
     }

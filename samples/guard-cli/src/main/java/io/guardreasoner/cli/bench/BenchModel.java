@@ -2,7 +2,7 @@ package io.guardreasoner.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.guardreasoner.langchain4j.jlama.LlamaModelWriter;
+import io.guardreasoner.test.model.LlamaModelWriter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -109,44 +109,6 @@ public final class BenchModel {
             throw new UncheckedIOException("Cannot finish the model in " + dir + ": " + e.getMessage(), e);
         }
         return true;
-    }
-
-    /**
-     * The weight bytes one decode step reads from the model folder's safetensors: every tensor, except the input
-     * embeddings when the output projection has its own matrix (a step reads one embedding row then).
-     */
-    public static long weightBytesPerToken(Path modelFolder) {
-        try (Stream<Path> files = Files.list(modelFolder)) {
-            long total = 0;
-            boolean separateHead = false;
-            long embeddings = 0;
-            for (Path file : files.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
-                JsonNode header = header(file);
-                for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    JsonNode offsets = e.getValue().path("data_offsets");
-                    if (!offsets.isArray()) continue;
-                    long size = offsets.get(1).asLong() - offsets.get(0).asLong();
-                    total += size;
-                    if (e.getKey().startsWith("lm_head.")) separateHead = true;
-                    if (e.getKey().startsWith("model.embed_tokens.")) embeddings += size;
-                }
-            }
-            return separateHead ? total - embeddings : total;
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read the weights in " + modelFolder + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static JsonNode header(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            while (len.hasRemaining() && ch.read(len) >= 0) { }
-            int n = Math.toIntExact(len.flip().getLong());
-            ByteBuffer json = ByteBuffer.allocate(n);
-            while (json.hasRemaining() && ch.read(json) >= 0) { }
-            return new ObjectMapper().readTree(new String(json.array(), StandardCharsets.UTF_8));
-        }
     }
 
     /** Deletes the model folder. */

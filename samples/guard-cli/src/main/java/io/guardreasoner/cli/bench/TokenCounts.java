@@ -3,7 +3,8 @@ package io.guardreasoner.cli.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.guardreasoner.core.GuardPrompt;
-import io.guardreasoner.langchain4j.jlama.Llama3Tokenizer;
+import io.guardreasoner.jlama.JlamaBench;
+import io.guardreasoner.test.bench.TokenCounter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,7 +51,7 @@ public record TokenCounts(int prompt, int requestOnlyPrompt, int instructionPref
                 || !Files.isRegularFile(tokenizerJson)) {
             return Optional.empty();
         }
-        Llama3Tokenizer tokenizer = Llama3Tokenizer.load(tokenizerJson);
+        TokenCounter tokenizer = JlamaBench.llama3Tokens(tokenizerJson);
         ObjectMapper json = new ObjectMapper();
         List<Integer> prompts = new ArrayList<>();
         List<Integer> requestOnlyPrompts = new ArrayList<>();
@@ -65,14 +66,14 @@ public record TokenCounts(int prompt, int requestOnlyPrompt, int instructionPref
                     String prompt = row.path("prompt").asText();
                     String predict = row.path("predict").asText();
                     boolean noResponse = prompt.endsWith("AI assistant:\n" + GuardPrompt.NO_RESPONSE + "\n\n");
-                    int outputTokens = tokenizer.encode(predict, false).length;
-                    int promptTokens = tokenizer.encode(prompt, true).length;
+                    int outputTokens = tokenizer.count(predict, false);
+                    int promptTokens = tokenizer.count(prompt, true);
                     prompts.add(promptTokens);
                     if (noResponse) {
                         requestOnlyPrompts.add(promptTokens);
                         fullNoResponse.add(outputTokens);
                         int cut = predict.indexOf(TASK_2);
-                        if (cut > 0) task1.add(tokenizer.encode(predict.substring(0, cut), false).length);
+                        if (cut > 0) task1.add(tokenizer.count(predict.substring(0, cut), false));
                     } else {
                         fullWithResponse.add(outputTokens);
                     }
@@ -82,7 +83,7 @@ public record TokenCounts(int prompt, int requestOnlyPrompt, int instructionPref
             throw new UncheckedIOException("Cannot read the published outputs in " + outputsDir + ": " + e.getMessage(), e);
         }
         if (requestOnlyPrompts.isEmpty() || task1.isEmpty() || fullWithResponse.isEmpty()) return Optional.empty();
-        int prefix = tokenizer.encode(GuardPrompt.INSTRUCTION, true).length;
+        int prefix = tokenizer.count(GuardPrompt.INSTRUCTION, true);
         return Optional.of(new TokenCounts(median(prompts), median(requestOnlyPrompts), prefix, median(task1), median(fullNoResponse),
                 median(fullWithResponse), "medians of " + prompts.size()
                 + " published GuardReasoner-3B outputs in " + outputsDir + ", Llama-3 tokenizer " + tokenizerJson));
