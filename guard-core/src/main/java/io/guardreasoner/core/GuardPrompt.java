@@ -10,12 +10,26 @@ import java.util.Objects;
  * response. Two layouts occurred in training and both are offered: the model card's (the default) and the authors'
  * evaluation layout, which has one more {@code "\n"} after the instruction.
  *
- * <p>Before the texts go in, they are made safe to embed: unpaired UTF-16 surrogates become U+FFFD, control
- * characters other than tab, newline, carriage return and form feed are removed (NUL among them), CR LF becomes LF
- * (a lone CR stays: the published evaluation prompts hold some), a line that starts with the template's own markers
- * ({@code Human user:} or {@code AI assistant:}) gets a space before its colon so that no side can pose as the
- * other, and a text longer than {@link #maxCharsPerSide()} keeps its head and tail around a marker saying how much
- * was cut.
+ * <p>Before the texts go in, each side is made safe to embed, in this order:
+ * <ol>
+ * <li>unpaired UTF-16 surrogates become U+FFFD, control characters other than tab, newline, carriage return and
+ * form feed are removed (NUL among them), CR LF becomes LF (a lone CR stays: the published evaluation prompts hold
+ * some);</li>
+ * <li>a line that starts with the template's own markers ({@code Human user:} or {@code AI assistant:}) gets a space
+ * before its colon, so that no side can pose as the other;</li>
+ * <li>every string a Llama-3 tokenizer would read as a special token ({@link Llama3SpecialTokens}: the 256 of ids
+ * 128000..128255, e.g. {@code <|eot_id|>}, {@code <|begin_of_text|>}, {@code <|start_header_id|>}) gets U+200B
+ * (zero-width space) inserted right after its {@code <|}, so {@code <|eot_id|>} becomes {@code <|}, U+200B,
+ * {@code eot_id|>}: visible in logs, read by the tokenizer as plain characters. Matching is exact and
+ * case-sensitive, as the tokenizers' is. It runs after step 1, so a token that only forms once a control character
+ * is removed (a NUL inside {@code <|eot_id|>}) is caught too. Removing the U+200B after {@code <|} gives the text
+ * back ({@link Llama3SpecialTokens#restore});</li>
+ * <li>a text longer than {@link #maxCharsPerSide()} keeps its head and tail around a marker saying how much was
+ * cut. The cut never falls between a {@code <|} and its U+200B, and the marker starts and ends with a newline,
+ * which no token holds, so no token can form across it; the result is checked once more all the same.</li>
+ * </ol>
+ * A text that needs none of this goes in unchanged. {@link #renderDetailed} also says how many special-token strings
+ * each side had.
  */
 public final class GuardPrompt {
 
@@ -99,14 +113,40 @@ public final class GuardPrompt {
 
     /** The full model input for an exchange. */
     public String render(Exchange exchange) {
-        String response = exchange.response().map(this::clean).orElse(NO_RESPONSE);
-        return layout.prefix() + HUMAN_MARKER + clean(exchange.request()) + ASSISTANT_MARKER + response + "\n\n";
+        return renderDetailed(exchange).text();
+    }
+
+    /**
+     * A rendered prompt and how many special-token strings were neutralized in each side.
+     *
+     * @param text                  the full model input, as {@link #render} returns it
+     * @param neutralizedInRequest  special-token strings found in the request (after sanitizing, before any cut)
+     * @param neutralizedInResponse the same for the response; 0 when there is none
+     */
+    public record Rendered(String text, int neutralizedInRequest, int neutralizedInResponse) {
+
+        public Rendered {
+            Objects.requireNonNull(text, "text");
+        }
+
+        /** Special-token strings neutralized on both sides together. */
+        public int neutralized() {
+            return neutralizedInRequest + neutralizedInResponse;
+        }
+    }
+
+    /** The full model input for an exchange, with the number of special-token strings neutralized per side. */
+    public Rendered renderDetailed(Exchange exchange) {
+        Side request = cleanSide(exchange.request());
+        Side response = exchange.response().map(this::cleanSide).orElse(new Side(NO_RESPONSE, 0));
+        String text = layout.prefix() + HUMAN_MARKER + request.text() + ASSISTANT_MARKER + response.text() + "\n\n";
+        return new Rendered(text, request.neutralized(), response.neutralized());
     }
 
     /**
      * Recovers the exchange from a prompt in either layout: the inverse of {@link #render} for texts that do not
-     * themselves contain the template's markers. Empty when {@code prompt} is not a GuardReasoner prompt.
-     * A response of exactly {@code None} reads as no response.
+     * themselves contain the template's markers or special-token strings. Empty when {@code prompt} is not a
+     * GuardReasoner prompt. A response of exactly {@code None} reads as no response.
      */
     public static java.util.Optional<Exchange> parse(String prompt) {
         if (prompt == null) return java.util.Optional.empty();
@@ -123,22 +163,42 @@ public final class GuardPrompt {
 
     /**
      * Makes one side's text safe to embed: valid UTF-16, no control characters but tab, newline, carriage return and
-     * form feed, CR LF as LF, no line that poses as a template marker, and at most {@link #maxCharsPerSide()} characters, keeping two thirds from the head and one third from
-     * the tail.
+     * form feed, CR LF as LF, no line that poses as a template marker, no special-token string, and at most
+     * {@link #maxCharsPerSide()} characters, keeping two thirds from the head and one third from the tail.
      */
     public String clean(String text) {
-        String sanitized = neutralizeMarkers(sanitize(text));
-        if (sanitized.length() <= maxCharsPerSide) return sanitized;
-        int keep = maxCharsPerSide - MARKER_ROOM;
-        int head = safeSplit(sanitized, keep * 2 / 3);
-        int tail = safeSplit(sanitized, sanitized.length() - (keep - head));
-        return sanitized.substring(0, head) + "\n[... " + (tail - head) + " characters cut ...]\n"
-                + sanitized.substring(tail);
+        return cleanSide(text).text();
     }
 
+    /** One side after cleaning, and how many special-token strings it had. */
+    private record Side(String text, int neutralized) {
+    }
+
+    private Side cleanSide(String text) {
+        // Neutralize after sanitizing, so that removing a control character cannot complete a token afterwards.
+        Llama3SpecialTokens.Neutralized safe = Llama3SpecialTokens.neutralize(neutralizeMarkers(sanitize(text)));
+        String s = safe.text();
+        if (s.length() <= maxCharsPerSide) return new Side(s, safe.count());
+        int keep = maxCharsPerSide - MARKER_ROOM;
+        int head = safeSplit(s, keep * 2 / 3);
+        int tail = safeSplit(s, s.length() - (keep - head));
+        String cut = s.substring(0, head) + "\n[... " + (tail - head) + " characters cut ...]\n" + s.substring(tail);
+        // The marker's newlines keep head and tail apart, so this finds nothing; it is cheap insurance.
+        Llama3SpecialTokens.Neutralized again = Llama3SpecialTokens.neutralize(cut);
+        return new Side(again.text(), safe.count() + again.count());
+    }
+
+    /**
+     * Moves a cut index back so that it splits no surrogate pair and does not part a {@code <|} from the mark after
+     * it. A tail that starts up to two characters earlier still fits: the cut marker leaves three spare.
+     */
     private static int safeSplit(String s, int index) {
-        // Never split a surrogate pair.
-        return index > 0 && index < s.length() && Character.isLowSurrogate(s.charAt(index)) ? index - 1 : index;
+        if (index <= 0 || index >= s.length()) return index;
+        if (Character.isLowSurrogate(s.charAt(index))) return index - 1;
+        if (s.charAt(index) == Llama3SpecialTokens.MARK && s.startsWith("<|", index - 2)) return index - 2;
+        if (s.charAt(index) == '|' && s.charAt(index - 1) == '<' && index + 1 < s.length()
+                && s.charAt(index + 1) == Llama3SpecialTokens.MARK) return index - 1;
+        return index;
     }
 
     /** Keeps a side from imitating the template: "AI assistant:" at a line start becomes "AI assistant :". */
