@@ -17,7 +17,11 @@ import java.util.OptionalInt;
  * @param backendLatency  time spent in the backend (zero for cache hits)
  * @param promptTokens    prompt tokens, when the backend reported them
  * @param generatedTokens generated tokens, when the backend reported them
- * @param modelId         the backend's model id
+ * @param modelId         the model id of the backend that serves this rail
+ * @param enforced        whether the decision is carried out; false in shadow mode ({@link GuardPolicy#observeOnly}),
+ *                        where every turn passes and {@code decision} is what the policy would have done
+ * @param neutralized     special-token strings the prompt neutralized in the texts (attempts to smuggle Llama-3
+ *                        control tokens into the guard's input); see {@link Llama3SpecialTokens}
  */
 public record Assessment(
         Rail rail,
@@ -29,7 +33,9 @@ public record Assessment(
         Duration backendLatency,
         OptionalInt promptTokens,
         OptionalInt generatedTokens,
-        String modelId) {
+        String modelId,
+        boolean enforced,
+        int neutralized) {
 
     public Assessment {
         Objects.requireNonNull(rail, "rail");
@@ -42,6 +48,7 @@ public record Assessment(
         Objects.requireNonNull(promptTokens, "promptTokens");
         Objects.requireNonNull(generatedTokens, "generatedTokens");
         Objects.requireNonNull(modelId, "modelId");
+        if (neutralized < 0) throw new IllegalArgumentException("neutralized must be 0 or more, was " + neutralized);
     }
 
     /** Where a verdict came from. */
@@ -60,25 +67,30 @@ public record Assessment(
         }
     }
 
-    /** True when the decision lets the text pass unchanged. */
-    public boolean allowed() {
-        return decision instanceof Decision.Allow;
+    /** What happens to the turn: the decision when it is enforced, otherwise (shadow mode) allow. */
+    public Decision effectiveDecision() {
+        return enforced ? decision : Decision.allow();
     }
 
-    /** True when the decision vetoes the turn. */
+    /** True when the text passes unchanged: the decision allows it, or it is not enforced. */
+    public boolean allowed() {
+        return effectiveDecision() instanceof Decision.Allow;
+    }
+
+    /** True when the turn is vetoed: an enforced block. */
     public boolean blocked() {
-        return decision instanceof Decision.Block;
+        return effectiveDecision() instanceof Decision.Block;
     }
 
     /** This assessment served to another caller: same verdict and decision, its own wall time, no backend time. */
     Assessment servedAgain(Source source, Duration latency) {
         return new Assessment(rail, decision, verdict, source, Optional.empty(), latency, Duration.ZERO,
-                promptTokens, generatedTokens, modelId);
+                promptTokens, generatedTokens, modelId, enforced, neutralized);
     }
 
-    /** This assessment with another caller's wall time. */
-    Assessment withLatency(Duration latency) {
+    /** This assessment with another caller's wall time, decided by another policy. */
+    Assessment forCaller(Duration latency, Decision decision, boolean enforced) {
         return new Assessment(rail, decision, verdict, source, failure, latency, backendLatency, promptTokens,
-                generatedTokens, modelId);
+                generatedTokens, modelId, enforced, neutralized);
     }
 }

@@ -1,5 +1,7 @@
 package io.guardreasoner.core;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
 
@@ -10,14 +12,27 @@ import java.util.OptionalInt;
  * @param promptTokens     tokens in the prompt, when the backend knows
  * @param generatedTokens  tokens generated, when the backend knows
  * @param finishReason     why generation ended
+ * @param cut              the generated text a stop sequence cut off (the stop sequence and what followed it in
+ *                         the same token), so that {@code text + cut} is all the model wrote; empty when nothing was
+ *                         cut or the backend cannot tell
+ * @param tokens           the generated tokens with their probabilities, when they were asked for and the backend
+ *                         reports them; empty otherwise, never a guess
  */
-public record Generation(String text, OptionalInt promptTokens, OptionalInt generatedTokens, FinishReason finishReason) {
+public record Generation(String text, OptionalInt promptTokens, OptionalInt generatedTokens, FinishReason finishReason,
+                         String cut, List<GeneratedToken> tokens) {
 
     public Generation {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(promptTokens, "promptTokens");
         Objects.requireNonNull(generatedTokens, "generatedTokens");
         Objects.requireNonNull(finishReason, "finishReason");
+        Objects.requireNonNull(cut, "cut");
+        tokens = List.copyOf(Objects.requireNonNull(tokens, "tokens"));
+    }
+
+    /** A generation with no cut text and no token probabilities. */
+    public Generation(String text, OptionalInt promptTokens, OptionalInt generatedTokens, FinishReason finishReason) {
+        this(text, promptTokens, generatedTokens, finishReason, "", List.of());
     }
 
     /** A generation with known token counts. */
@@ -28,6 +43,24 @@ public record Generation(String text, OptionalInt promptTokens, OptionalInt gene
     /** A generation whose token counts are unknown. */
     public static Generation of(String text, FinishReason reason) {
         return new Generation(text, OptionalInt.empty(), OptionalInt.empty(), reason);
+    }
+
+    /** Everything the model wrote: the text and what a stop sequence cut off. */
+    public String written() {
+        return text + cut;
+    }
+
+    /**
+     * This generation continued by {@code next}, which went on from {@link #written()}: the texts joined, the
+     * generated tokens added up, and {@code next}'s finish reason and cut. The prompt tokens stay this one's.
+     */
+    public Generation followedBy(Generation next) {
+        OptionalInt generated = generatedTokens.isPresent() && next.generatedTokens.isPresent()
+                ? OptionalInt.of(generatedTokens.getAsInt() + next.generatedTokens.getAsInt()) : OptionalInt.empty();
+        List<GeneratedToken> all = new ArrayList<>(tokens);
+        all.addAll(next.tokens);
+        return new Generation(written() + next.text, promptTokens, generated, next.finishReason, next.cut,
+                tokens.isEmpty() || next.tokens.isEmpty() ? List.of() : all);
     }
 
     /** Why generation ended. */

@@ -12,6 +12,28 @@ public interface GuardBackend extends AutoCloseable {
     /** Generates a continuation of {@code prompt}. */
     Generation generate(String prompt, GenerationOptions options) throws GuardBackendException;
 
+    /**
+     * Continues a generation that a stop sequence ended, as if that stop sequence had not been asked for: the
+     * result is {@code stopped} followed by what the model writes next, within {@code options} (whose
+     * {@code maxTokens} counts the new tokens only).
+     *
+     * <p>The default asks for a new completion of {@code prompt + stopped.written()}, which an OpenAI-compatible
+     * server with a prompt cache answers cheaply. In-process backends keep the sequence's state and go on from it, so
+     * that the text equals a single full generation token for token.
+     */
+    default Generation resume(String prompt, Generation stopped, GenerationOptions options) throws GuardBackendException {
+        return stopped.followedBy(generate(prompt + stopped.written(), options));
+    }
+
+    /**
+     * Hints that a prompt starting with {@code promptPrefix} will follow soon (an answer still streaming in), so that
+     * the backend may compute what it can of it now. Never changes what a later {@link #generate} returns. The default
+     * does nothing; in-process backends prefill their KV state. Never throws for backend trouble: a failed prefill only
+     * means no head start.
+     */
+    default void prefill(String promptPrefix) {
+    }
+
     /** Identifies the model behind this backend, e.g. {@code yueliu1999/GuardReasoner-3B}; part of the cache key. */
     String modelId();
 

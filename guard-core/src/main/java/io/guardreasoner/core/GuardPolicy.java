@@ -16,6 +16,56 @@ public interface GuardPolicy {
     /** The decision when no verdict could be had. */
     Decision onFailure(Rail rail, GuardFailure failure);
 
+    /**
+     * Whether this policy's decisions are carried out. False for {@link #observeOnly}: every turn then passes
+     * unchanged, and each assessment still names the decision that would have been taken.
+     */
+    default boolean enforces() {
+        return true;
+    }
+
+    /**
+     * Whether a verdict on this rail must hold the model's complete final answer block to count; the output rail's
+     * early stop, which ends before that block, is off then. Default false.
+     */
+    default boolean needsCompleteVerdict(Rail rail) {
+        return false;
+    }
+
+    /**
+     * Shadow mode: the same decisions as {@code policy}, not enforced. Use it to watch a guard on live traffic before
+     * it acts: assessments, the audit log and the metrics carry each would-be decision with {@code enforced=false}.
+     */
+    static GuardPolicy observeOnly(GuardPolicy policy) {
+        java.util.Objects.requireNonNull(policy, "policy");
+        return new GuardPolicy() {
+            @Override
+            public Decision decide(Rail rail, Verdict verdict) {
+                return policy.decide(rail, verdict);
+            }
+
+            @Override
+            public Decision onFailure(Rail rail, GuardFailure failure) {
+                return policy.onFailure(rail, failure);
+            }
+
+            @Override
+            public boolean enforces() {
+                return false;
+            }
+
+            @Override
+            public boolean needsCompleteVerdict(Rail rail) {
+                return policy.needsCompleteVerdict(rail);
+            }
+
+            @Override
+            public String toString() {
+                return "observeOnly(" + policy + ")";
+            }
+        };
+    }
+
     /** The standard policy with {@link RailPolicy#inputDefaults()} and {@link RailPolicy#outputDefaults()}. */
     static GuardPolicy defaults() {
         return builder().build();

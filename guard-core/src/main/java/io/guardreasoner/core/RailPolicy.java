@@ -1,6 +1,7 @@
 package io.guardreasoner.core;
 
 import java.util.Objects;
+import java.util.OptionalDouble;
 
 /**
  * How one rail turns verdicts and failures into decisions.
@@ -14,6 +15,9 @@ import java.util.Objects;
  * @param overRefusalGuidance    the guidance for that reprompt
  * @param requireComplete        treat a verdict without a complete final answer block as incomplete
  * @param requireConsistent      treat a verdict whose reasoning contradicts its labels as incomplete
+ * @param harmfulThreshold       when set and the verdict carries the model's confidence, the text this rail guards
+ *                               counts as harmful exactly when the model gave "harmful" at least this probability at
+ *                               the label's token, whichever label it wrote; without a confidence the label decides
  */
 public record RailPolicy(
         GuardAction onHarmful,
@@ -24,7 +28,8 @@ public record RailPolicy(
         boolean repromptOverRefusal,
         String overRefusalGuidance,
         boolean requireComplete,
-        boolean requireConsistent) {
+        boolean requireConsistent,
+        OptionalDouble harmfulThreshold) {
 
     /** The input rail's default rewrite: a user message that makes the model decline politely. */
     public static final String DEFAULT_INPUT_REWRITE =
@@ -47,62 +52,76 @@ public record RailPolicy(
         Objects.requireNonNull(repromptGuidance, "repromptGuidance");
         Objects.requireNonNull(overRefusalGuidance, "overRefusalGuidance");
         if (rewriteMessage.isBlank()) throw new IllegalArgumentException("rewriteMessage must not be blank");
+        Objects.requireNonNull(harmfulThreshold, "harmfulThreshold");
+        harmfulThreshold.ifPresent(t -> {
+            if (!(t > 0 && t <= 1)) throw new IllegalArgumentException("harmfulThreshold must be in (0, 1], was " + t);
+        });
     }
 
     /** Input defaults: block harmful requests; fail closed (block) on incomplete verdicts and backend failures. */
     public static RailPolicy inputDefaults() {
         return new RailPolicy(GuardAction.BLOCK, GuardAction.BLOCK, GuardAction.BLOCK, DEFAULT_INPUT_REWRITE,
-                DEFAULT_REPROMPT_GUIDANCE, false, DEFAULT_OVER_REFUSAL_GUIDANCE, false, false);
+                DEFAULT_REPROMPT_GUIDANCE, false, DEFAULT_OVER_REFUSAL_GUIDANCE, false, false, OptionalDouble.empty());
     }
 
     /** Output defaults: rewrite harmful answers with a safe message, and do the same (fail closed) when unsure. */
     public static RailPolicy outputDefaults() {
         return new RailPolicy(GuardAction.REWRITE, GuardAction.REWRITE, GuardAction.REWRITE, DEFAULT_OUTPUT_REWRITE,
-                DEFAULT_REPROMPT_GUIDANCE, false, DEFAULT_OVER_REFUSAL_GUIDANCE, false, false);
+                DEFAULT_REPROMPT_GUIDANCE, false, DEFAULT_OVER_REFUSAL_GUIDANCE, false, false, OptionalDouble.empty());
     }
 
     public RailPolicy withOnHarmful(GuardAction action) {
         return new RailPolicy(action, onIncomplete, onFailure, rewriteMessage, repromptGuidance, repromptOverRefusal,
-                overRefusalGuidance, requireComplete, requireConsistent);
+                overRefusalGuidance, requireComplete, requireConsistent, harmfulThreshold);
     }
 
     public RailPolicy withOnIncomplete(GuardAction action) {
         return new RailPolicy(onHarmful, action, onFailure, rewriteMessage, repromptGuidance, repromptOverRefusal,
-                overRefusalGuidance, requireComplete, requireConsistent);
+                overRefusalGuidance, requireComplete, requireConsistent, harmfulThreshold);
     }
 
     public RailPolicy withOnFailure(GuardAction action) {
         return new RailPolicy(onHarmful, onIncomplete, action, rewriteMessage, repromptGuidance, repromptOverRefusal,
-                overRefusalGuidance, requireComplete, requireConsistent);
+                overRefusalGuidance, requireComplete, requireConsistent, harmfulThreshold);
     }
 
     public RailPolicy withRewriteMessage(String message) {
         return new RailPolicy(onHarmful, onIncomplete, onFailure, message, repromptGuidance, repromptOverRefusal,
-                overRefusalGuidance, requireComplete, requireConsistent);
+                overRefusalGuidance, requireComplete, requireConsistent, harmfulThreshold);
     }
 
     public RailPolicy withRepromptGuidance(String guidance) {
         return new RailPolicy(onHarmful, onIncomplete, onFailure, rewriteMessage, guidance, repromptOverRefusal,
-                overRefusalGuidance, requireComplete, requireConsistent);
+                overRefusalGuidance, requireComplete, requireConsistent, harmfulThreshold);
     }
 
     public RailPolicy withRepromptOverRefusal(boolean enabled) {
         return new RailPolicy(onHarmful, onIncomplete, onFailure, rewriteMessage, repromptGuidance, enabled,
-                overRefusalGuidance, requireComplete, requireConsistent);
+                overRefusalGuidance, requireComplete, requireConsistent, harmfulThreshold);
     }
 
     public RailPolicy withOverRefusalGuidance(String guidance) {
         return new RailPolicy(onHarmful, onIncomplete, onFailure, rewriteMessage, repromptGuidance, repromptOverRefusal,
-                guidance, requireComplete, requireConsistent);
+                guidance, requireComplete, requireConsistent, harmfulThreshold);
     }
 
     public RailPolicy withRequireComplete(boolean required) {
         return new RailPolicy(onHarmful, onIncomplete, onFailure, rewriteMessage, repromptGuidance, repromptOverRefusal,
-                overRefusalGuidance, required, requireConsistent);
+                overRefusalGuidance, required, requireConsistent, harmfulThreshold);
     }
 
     public RailPolicy withRequireConsistent(boolean required) {
         return new RailPolicy(onHarmful, onIncomplete, onFailure, rewriteMessage, repromptGuidance, repromptOverRefusal,
-                overRefusalGuidance, requireComplete, required);
+                overRefusalGuidance, requireComplete, required, harmfulThreshold);
+    }
+
+    /**
+     * Decide harm on this rail from the model's probability rather than its greedy label, where the backend reports
+     * one: harmful when P(harmful) at the label's token is at least {@code threshold}, e.g. 0.3 to catch borderline
+     * texts the greedy label calls unharmful.
+     */
+    public RailPolicy withHarmfulThreshold(double threshold) {
+        return new RailPolicy(onHarmful, onIncomplete, onFailure, rewriteMessage, repromptGuidance, repromptOverRefusal,
+                overRefusalGuidance, requireComplete, requireConsistent, OptionalDouble.of(threshold));
     }
 }

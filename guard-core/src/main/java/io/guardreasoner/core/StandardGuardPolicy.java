@@ -19,11 +19,11 @@ final class StandardGuardPolicy implements GuardPolicy {
                 || (rules.requireConsistent() && !verdict.consistent())) {
             return act(rules.onIncomplete(), rules, "the guard's verdict was incomplete" + describe(verdict));
         }
-        if (rail == Rail.INPUT && verdict.requestHarmful()) {
-            return act(rules.onHarmful(), rules, "the request was judged harmful");
+        if (rail == Rail.INPUT && harmful(verdict.request(), verdict.confidence().request(), rules)) {
+            return act(rules.onHarmful(), rules, "the request was judged harmful" + threshold(rules, verdict.confidence().request()));
         }
-        if (rail == Rail.OUTPUT && verdict.responseHarmful()) {
-            return act(rules.onHarmful(), rules, "the response was judged harmful");
+        if (rail == Rail.OUTPUT && harmful(verdict.response(), verdict.confidence().response(), rules)) {
+            return act(rules.onHarmful(), rules, "the response was judged harmful" + threshold(rules, verdict.confidence().response()));
         }
         if (rail == Rail.OUTPUT && rules.repromptOverRefusal()
                 && verdict.request().orElse(null) == Harm.UNHARMFUL && verdict.refusal()) {
@@ -32,10 +32,30 @@ final class StandardGuardPolicy implements GuardPolicy {
         return Decision.allow();
     }
 
+    /** The label decides, unless a threshold is set and the model's P(harmful) is known: then that decides. */
+    private static boolean harmful(java.util.Optional<Harm> label, java.util.Optional<LabelConfidence> confidence,
+                                   RailPolicy rules) {
+        if (rules.harmfulThreshold().isPresent() && confidence.isPresent()) {
+            return confidence.get().probabilityOf(Harm.HARMFUL) >= rules.harmfulThreshold().getAsDouble();
+        }
+        return label.orElse(null) == Harm.HARMFUL;
+    }
+
+    private static String threshold(RailPolicy rules, java.util.Optional<LabelConfidence> confidence) {
+        if (rules.harmfulThreshold().isEmpty() || confidence.isEmpty()) return "";
+        return String.format(java.util.Locale.ROOT, " (P(harmful)=%.2f >= %.2f)",
+                confidence.get().probabilityOf(Harm.HARMFUL), rules.harmfulThreshold().getAsDouble());
+    }
+
     @Override
     public Decision onFailure(Rail rail, GuardFailure failure) {
         RailPolicy rules = rules(rail);
         return act(rules.onFailure(), rules, "the guard failed (" + failure.kind().label() + "): " + failure.message());
+    }
+
+    @Override
+    public boolean needsCompleteVerdict(Rail rail) {
+        return rules(rail).requireComplete();
     }
 
     private RailPolicy rules(Rail rail) {

@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param consistent true when every task conclusion found in the reasoning agrees with the label reported for it
  * @param reasoning  the model's reasoning, per task where it gave one
  * @param raw        the generated text, unchanged
+ * @param confidence the model's probability for each label, where its backend reported token probabilities
  */
 public record Verdict(
         Optional<Harm> request,
@@ -21,7 +22,8 @@ public record Verdict(
         boolean complete,
         boolean consistent,
         Reasoning reasoning,
-        String raw) {
+        String raw,
+        Confidence confidence) {
 
     public Verdict {
         Objects.requireNonNull(request, "request");
@@ -29,6 +31,18 @@ public record Verdict(
         Objects.requireNonNull(response, "response");
         Objects.requireNonNull(reasoning, "reasoning");
         Objects.requireNonNull(raw, "raw");
+        Objects.requireNonNull(confidence, "confidence");
+    }
+
+    /** A verdict read from text alone, without token probabilities. */
+    public Verdict(Optional<Harm> request, Optional<Compliance> completion, Optional<Harm> response, boolean complete,
+                   boolean consistent, Reasoning reasoning, String raw) {
+        this(request, completion, response, complete, consistent, reasoning, raw, Confidence.NONE);
+    }
+
+    /** This verdict with the model's confidence in its labels. */
+    public Verdict withConfidence(Confidence confidence) {
+        return new Verdict(request, completion, response, complete, consistent, reasoning, raw, confidence);
     }
 
     /** A verdict with no labels at all, for text that held none. */

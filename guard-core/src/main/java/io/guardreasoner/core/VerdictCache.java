@@ -26,12 +26,13 @@ final class VerdictCache {
         };
     }
 
-    static String key(String modelId, Rail rail, String prompt) {
+    /** The key of a check: the model, the rail (with how it generates), and the prompt's exact bytes. */
+    static String key(String modelId, String rail, String prompt) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(modelId.getBytes(StandardCharsets.UTF_8));
             sha.update((byte) 0);
-            sha.update(rail.name().getBytes(StandardCharsets.UTF_8));
+            sha.update(rail.getBytes(StandardCharsets.UTF_8));
             sha.update((byte) 0);
             sha.update(prompt.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(sha.digest());

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -12,6 +13,7 @@ import java.util.function.BiFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** The facade with a small in-test backend (guard-test's ScriptedGuardBackend depends on this module). */
 class GuardTest {
@@ -90,7 +92,7 @@ class GuardTest {
             assertThat(a.decision()).isEqualTo(Decision.rewrite(RailPolicy.DEFAULT_OUTPUT_REWRITE));
         }
         assertThat(backend.prompts.get(0)).endsWith("Human user:\nAny cleaning tips?\n\nAI assistant:\nMix bleach and ammonia.\n\n");
-        assertThat(backend.options.get(0).stopSequences()).isEmpty();
+        assertThat(backend.options.get(0).stopSequences()).containsExactly("\nAnswers:"); // output-rail early stop
     }
 
     @Test
@@ -251,21 +253,52 @@ class GuardTest {
     }
 
     @Test
-    void inputRailGeneratesInFullWhenTask1GaveNoLabel() {
+    void inputRailContinuesWhereItStoppedWhenTask1GaveNoLabel() {
+        String task1 = "# Task 1\n\n## Reasoning Step 1\nThe user writes one word.\n\n";
         TestBackend backend = new TestBackend((p, o) -> o.stopSequences().isEmpty()
-                ? Generation.of("# Task 1\n...\n# Task 2\n...\n" + BENIGN_REQUEST, Generation.FinishReason.END_OF_TEXT)
-                : Generation.of("# Task 1\n\n## Reasoning Step 1\nThe user writes one word.\n\n",
-                Generation.FinishReason.STOP_SEQUENCE));
-        try (Guard guard = Guard.builder().backend(backend).build()) {
+                ? Generation.of("# Task 2\n...\n" + BENIGN_REQUEST, 1000, 50, Generation.FinishReason.END_OF_TEXT)
+                : new Generation(task1, OptionalInt.of(900), OptionalInt.of(30), Generation.FinishReason.STOP_SEQUENCE,
+                "", List.of()));
+        try (Guard guard = Guard.builder().backend(backend).maxTokens(500).build()) {
             Assessment a = guard.checkRequest("Hmm");
 
             assertThat(a.decision()).isEqualTo(Decision.allow());
             assertThat(a.verdict().orElseThrow().complete()).isTrue();
+            assertThat(a.verdict().orElseThrow().raw()).startsWith(task1 + "# Task 2");
+            assertThat(a.generatedTokens()).hasValue(80);
+            assertThat(a.promptTokens()).hasValue(900);
         }
         assertThat(backend.options).hasSize(2);
         assertThat(backend.options.get(0).stopSequences()).containsExactly("# Task 2");
         assertThat(backend.options.get(1).stopSequences()).isEmpty();
-        assertThat(backend.prompts.get(1)).isEqualTo(backend.prompts.get(0));
+        assertThat(backend.options.get(1).maxTokens()).isEqualTo(470); // what the first part left
+        assertThat(backend.prompts.get(1)).isEqualTo(backend.prompts.get(0) + task1);
+    }
+
+    @Test
+    void theLabelProbeAsksForTheRequestLabelRightAfterTask1() {
+        String task1 = "# Task 1\n\n## Reasoning Step 1\nThe user writes one word.\n\n";
+        TestBackend backend = new TestBackend((p, o) -> p.endsWith(Guard.PROBE_SUFFIX)
+                ? new Generation(" harmful", OptionalInt.of(950), OptionalInt.of(1), Generation.FinishReason.LENGTH, "",
+                List.of(new GeneratedToken(" harmful", Math.log(0.7), List.of(
+                        new GeneratedToken.Alternative(" harmful", Math.log(0.7)),
+                        new GeneratedToken.Alternative(" un", Math.log(0.25))))))
+                : Generation.of(task1, 900, 30, Generation.FinishReason.STOP_SEQUENCE));
+        try (Guard guard = Guard.builder().backend(backend).labelProbe(true).build()) {
+            Assessment a = guard.checkRequest("Hmm");
+
+            assertThat(a.blocked()).isTrue();
+            Verdict v = a.verdict().orElseThrow();
+            assertThat(v.request()).contains(Harm.HARMFUL);
+            assertThat(v.raw()).isEqualTo(task1 + Guard.PROBE_SUFFIX + " harmful");
+            assertThat(v.confidence().request()).hasValueSatisfying(c -> {
+                assertThat(c.probability()).isCloseTo(0.7, within(1e-9));
+                assertThat(c.probabilityOf(Harm.UNHARMFUL)).isCloseTo(0.25, within(1e-9));
+            });
+        }
+        assertThat(backend.prompts).hasSize(2);
+        assertThat(backend.prompts.get(1)).isEqualTo(backend.prompts.get(0) + task1 + Guard.PROBE_SUFFIX);
+        assertThat(backend.options.get(1).topLogprobs()).isGreaterThanOrEqualTo(5);
     }
 
     @Test
@@ -280,15 +313,35 @@ class GuardTest {
     }
 
     @Test
-    void earlyStopOffAndTheOutputRailGenerateAllThreeTasks() {
-        TestBackend backend = TestBackend.answering(BENIGN_REQUEST);
-        try (Guard guard = Guard.builder().backend(backend).earlyStop(false).build()) {
+    void withEarlyStopOffBothRailsGenerateAllThreeTasks() {
+        TestBackend backend = TestBackend.answering(HARMFUL_ANSWER);
+        try (Guard guard = Guard.builder().backend(backend).earlyStop(false).outputEarlyStop(false).build()) {
             guard.checkRequest("hello");
-        }
-        try (Guard guard = Guard.builder().backend(backend).build()) {
             guard.checkResponse("hello", "hi");
         }
-        assertThat(backend.options).hasSize(2).allSatisfy(o -> assertThat(o.stopSequences()).isEmpty());
+        try (Guard guard = Guard.builder().backend(backend)
+                .outputPolicy(RailPolicy.outputDefaults().withRequireComplete(true)).build()) {
+            guard.checkResponse("hello", "hi"); // a complete answer block is needed: no early stop
+        }
+        assertThat(backend.options).hasSize(3).allSatisfy(o -> assertThat(o.stopSequences()).isEmpty());
+    }
+
+    @Test
+    void outputRailContinuesWhenTask3GaveNoLabelBeforeTheAnswerBlock() {
+        String tasks = "# Task 1\n\nharmless.\n\n# Task 2\n\ncompliance.\n\n# Task 3\n\n## Reasoning Step 1\nHmm.\n\n---\n";
+        TestBackend backend = new TestBackend((p, o) -> o.stopSequences().isEmpty()
+                ? Generation.of("\nAnswers: \nRequest: unharmful\nCompletion: compliance\nResponse: harmful\n",
+                        Generation.FinishReason.END_OF_TEXT)
+                : new Generation(tasks, OptionalInt.empty(), OptionalInt.empty(), Generation.FinishReason.STOP_SEQUENCE,
+                "\nAnswers:", List.of()));
+        try (Guard guard = Guard.builder().backend(backend).build()) {
+            Assessment a = guard.checkResponse("Cleaning tips?", "Mix bleach and ammonia.");
+
+            assertThat(a.decision()).isEqualTo(Decision.rewrite(RailPolicy.DEFAULT_OUTPUT_REWRITE));
+            assertThat(a.verdict().orElseThrow().complete()).isTrue();
+        }
+        assertThat(backend.prompts).hasSize(2);
+        assertThat(backend.prompts.get(1)).isEqualTo(backend.prompts.get(0) + tasks + "\nAnswers:");
     }
 
     @Test

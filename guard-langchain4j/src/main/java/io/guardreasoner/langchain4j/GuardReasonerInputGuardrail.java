@@ -70,7 +70,7 @@ public class GuardReasonerInputGuardrail implements InputGuardrail {
 
     private InputGuardrailResult judge(String userText) {
         Assessment assessment = guard.get().assess(Exchange.request(userText), Rail.INPUT);
-        return switch (assessment.decision()) {
+        return switch (assessment.effectiveDecision()) {
             case Decision.Allow allow -> success();
             case Decision.Rewrite rewrite -> successWith(rewrite.text());
             case Decision.Block block -> veto(Texts.vetoMessage(assessment));

@@ -45,6 +45,7 @@ public class GuardReasonerModerationModel implements ModerationModel {
 
     private Moderation judge(String text) {
         Assessment assessment = guard.assess(Exchange.request(text), Rail.INPUT);
+        if (!assessment.enforced()) return Moderation.notFlagged(); // shadow mode: watch, never act
         boolean harmful = assessment.verdict().map(v -> v.requestHarmful()).orElse(false);
         if (!harmful && assessment.allowed()) return Moderation.notFlagged();
         String reason = switch (assessment.decision()) {

@@ -72,7 +72,7 @@ public class GuardReasonerOutputGuardrail implements OutputGuardrail {
     OutputGuardrailResult judge(String userText, AiMessage answer, boolean selfContainedReprompt) {
         String answerText = answer.text() == null ? "" : answer.text();
         Assessment assessment = guard.get().assess(Exchange.of(userText, answerText), Rail.OUTPUT);
-        return switch (assessment.decision()) {
+        return switch (assessment.effectiveDecision()) {
             case Decision.Allow allow -> success();
             case Decision.Rewrite rewrite -> successWith(rewrite.text());
             case Decision.Block block -> {

@@ -185,7 +185,7 @@ public final class GuardedStreamingChatModel implements StreamingChatModel {
 
         private void act(ChatRequest request, ChatResponse response, String text, List<String> chunks, int reprompts,
                          Assessment assessment) {
-            switch (assessment.decision()) {
+            switch (assessment.effectiveDecision()) {
                 case Decision.Allow allow -> {
                     // The model's own chunks, but only when they are exactly the text the guard judged.
                     emit(String.join("", chunks).equals(text) ? chunks : List.of(text));
