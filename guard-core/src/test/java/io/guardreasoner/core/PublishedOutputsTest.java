@@ -81,10 +81,13 @@ class PublishedOutputsTest {
         double rate = 100.0 * same / total;
         System.out.printf(Locale.ROOT, "early stop at # Task 2: %d of %d requests (%.1f%%) keep the full text's label, "
                 + "%d give none (full generation follows), %d differ%n", same, total, rate, none, wrong.size());
-        // Measured on the 3B outputs: 696 of 698 (99.7%), 2 without a label, none wrong.
+        // Measured on the 3B outputs: 696 of 698 (99.7%), none different. The 2 without a label end in a hedge:
+        // "can be harmful if they are not handled with care" (AegisSafetyTest:195) and "the request is not explicitly
+        // harmful" (AegisSafetyTest:304).
         assertThat(total).isEqualTo(698);
-        assertThat(wrong).isEmpty();
-        assertThat(rate).isGreaterThanOrEqualTo(99.0);
+        assertThat(wrong).as("requests whose cut text gives a different label").isEmpty();
+        assertThat(none).as("requests whose cut text gives no label").isLessThanOrEqualTo(2);
+        assertThat(same).isGreaterThanOrEqualTo(696);
     }
 
     @Test
