@@ -34,6 +34,9 @@ public final class VerdictParser {
     private static final Pattern FIELD_LINE =
             Pattern.compile("^[\\s#*>_\\-]*(request|completion|response)[\\s*_]*[:：][\\s*_]*(.*)$",
                     Pattern.CASE_INSENSITIVE);
+    /** A further field on the same line, after a separator: ", Completion: None", "; **Response:** None". */
+    private static final Pattern INLINE_FIELD =
+            Pattern.compile("[,;|][\\s*_]*(request|completion|response)[\\s*_]*[:：][\\s*_]*", Pattern.CASE_INSENSITIVE);
     private static final Pattern LEADING_LABEL =
             Pattern.compile("^[\\s*_\"'`\\[(]*(unharmful|harmful|refusal|compliance|none)\\b",
                     Pattern.CASE_INSENSITIVE);
@@ -160,10 +163,30 @@ public final class VerdictParser {
                 }
                 continue;
             }
-            Matcher label = LEADING_LABEL.matcher(value);
-            block.put(field.group(1), label.find() ? label.group(1) : value.trim());
+            putFields(block, field.group(1), value);
         }
         return block;
+    }
+
+    /**
+     * Puts one field line's value, and the further fields that follow on the same line: "Request: harmful,
+     * Completion: None, Response: None" (comma, semicolon or bar between them, markdown bold allowed).
+     */
+    private static void putFields(FinalBlock block, String field, String rest) {
+        Matcher next = INLINE_FIELD.matcher(rest);
+        String name = field;
+        int start = 0;
+        while (next.find()) {
+            putField(block, name, rest.substring(start, next.start()));
+            name = next.group(1);
+            start = next.end();
+        }
+        putField(block, name, rest.substring(start));
+    }
+
+    private static void putField(FinalBlock block, String field, String value) {
+        Matcher label = LEADING_LABEL.matcher(value);
+        block.put(field, label.find() ? label.group(1) : value.trim());
     }
 
     private static Optional<String> lastFieldLabel(String text, Field wanted) {
