@@ -61,6 +61,18 @@ final class PublishedOutputs {
         return cached;
     }
 
+    /**
+     * The outputs of another model size ({@code "1B"}, {@code "8B"}) when someone has put them next to the 3B ones
+     * ({@code data/test/<size>/} of the authors' repository); empty otherwise. The shared folder promises only 3B, so
+     * their absence is never a failure.
+     */
+    static List<Item> optionalSize(String size) {
+        String shared = System.getProperty("guardreasoner.shared.dir");
+        if (shared == null || shared.isBlank()) return List.of();
+        Path dir = Path.of(shared, "guardreasoner-outputs", size);
+        return Files.isDirectory(dir) ? read(dir) : List.of();
+    }
+
     /** Skips the calling test, or fails it under CI. */
     private static void absent(String message, String ci) {
         if ("true".equalsIgnoreCase(ci == null ? null : ci.strip())) {
