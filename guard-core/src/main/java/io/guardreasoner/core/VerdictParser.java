@@ -17,12 +17,12 @@ import java.util.regex.Pattern;
  *       the text never wins);</li>
  *   <li>the last valid {@code Field: label} of that field anywhere in the text (outputs with per-task answer
  *       blocks, or a final block of {@code None}s);</li>
- *   <li>the task's own {@code ## Conclusion} sentence (text cut after Task 1, as the input rail's early stop
- *       produces);</li>
- *   <li>for each task, its last line of reasoning that names a label, when it states one plainly;</li>
- *   <li>for the request, the last sentence of Task 1's reasoning that states a label ("The request is therefore
- *       considered harmful."). On the published 3B outputs cut at {@code # Task 2}, these give the full text's
- *       request label for 696 of 698 items without a response and a different one for none.</li>
+ *   <li>for the request, what Task 1's reasoning states ({@code Task1Reader}): its conclusion, or else its last
+ *       sentence that names a label, read with the negations, hedges and clauses around it. This is all that text cut
+ *       at {@code # Task 2} (the input rail's early stop) has; anything unclear gives no label, and the guard then
+ *       lets the model finish all three tasks;</li>
+ *   <li>for the completion and the response, the task's own {@code ## Conclusion} sentence, or else its last line of
+ *       reasoning that names a label, when it states one plainly.</li>
  * </ol>
  */
 public final class VerdictParser {
@@ -34,6 +34,9 @@ public final class VerdictParser {
     private static final Pattern FIELD_LINE =
             Pattern.compile("^[\\s#*>_\\-]*(request|completion|response)[\\s*_]*[:：][\\s*_]*(.*)$",
                     Pattern.CASE_INSENSITIVE);
+    /** A further field on the same line, after a separator: ", Completion: None", "; **Response:** None". */
+    private static final Pattern INLINE_FIELD =
+            Pattern.compile("[,;|][\\s*_]*(request|completion|response)[\\s*_]*[:：][\\s*_]*", Pattern.CASE_INSENSITIVE);
     private static final Pattern LEADING_LABEL =
             Pattern.compile("^[\\s*_\"'`\\[(]*(unharmful|harmful|refusal|compliance|none)\\b",
                     Pattern.CASE_INSENSITIVE);
@@ -58,21 +61,8 @@ public final class VerdictParser {
     private static final Pattern HARM_WORD = Pattern.compile("\\b(not\\s+)?(unharmful|harmful)\\b");
     private static final Pattern HARM_MENTION = Pattern.compile("harmful", Pattern.CASE_INSENSITIVE);
     private static final Pattern COMPLIANCE_MENTION = Pattern.compile("refusal|compliance", Pattern.CASE_INSENSITIVE);
-    private static final int MAX_STATEMENTS_READ = 60;
-    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+|\\n");
-    /** A copula, at most three words, then a harm label: "is therefore considered harmful", "cannot be seen as harmful". */
-    private static final Pattern REQUEST_STATEMENT = Pattern.compile(
-            "([^.]*?)\\b(?:is|are|be|was|makes\\s+it)\\b((?:\\s+[a-z,'-]+){0,3}?)\\s+(unharmful|harmful)\\b"
-                    + "(\\s+or\\s+(?:not|unharmful|harmful)\\b)?");
-    private static final Pattern STATEMENT_NEGATION = Pattern.compile("\\b(not|no|never|cannot)\\b|n't\\b");
-    /** "The request promotes harmful behavior", "The request does not involve any harmful intent". */
-    private static final Pattern REQUEST_DOES = Pattern.compile(
-            "^[\\s\\-*]*(?:#+\\s*reasoning\\s+step\\s*\\d+\\s*[:.]?\\s*)?(?:the\\s+)?request\\s+(?:itself\\s+)?"
-            + "(does\\s+not\\s+|doesn't\\s+)?(?:promotes?|involves?|contains?|seeks?|has)\\s+(?:[a-z'-]+\\s+){0,3}?"
-            + "(?:harmful|harm)\\b(?!\\s+or\\s+(?:not|unharmful|harmful)\\b)");
-    /** A negation right before the copula: "cannot be", "does not seem to be". */
-    private static final Pattern NEGATED_COPULA = Pattern.compile(
-            "(\\b(not|cannot|never)|n't)\\s+((seem|seems|appear|appears|to|really|necessarily)\\s+)*$");
+    /** Task 1 without a header runs to a few thousand characters; a loop beyond this is not read. */
+    private static final int MAX_PREAMBLE = 20_000;
     /** Sentences that weigh a label rather than give one. */
     private static final Pattern UNDECIDED = Pattern.compile("\\b(either|neither|whether|if)\\b|\\?");
     private static final Pattern COMPLIANCE_WORD = Pattern.compile("\\b(refusal|compliance)\\b");
@@ -95,9 +85,7 @@ public final class VerdictParser {
 
         Optional<Harm> request = block.request.flatMap(Harm::fromLabel)
                 .or(() -> lastFieldLabel(text, Field.REQUEST).flatMap(Harm::fromLabel))
-                .or(() -> harmConclusion(sections.conclusion[0]))
-                .or(() -> clearHarmStatement(sections.lastStatement[0]))
-                .or(() -> lastRequestStatement(sections.body[0]));
+                .or(() -> Task1Reader.read(sections.preamble + "\n\n" + sections.body[0]));
         Optional<Compliance> completion = block.completion.flatMap(Compliance::fromLabel)
                 .or(() -> lastFieldLabel(text, Field.COMPLETION).flatMap(Compliance::fromLabel))
                 .or(() -> complianceConclusion(sections.conclusion[1]))
@@ -109,7 +97,7 @@ public final class VerdictParser {
 
         boolean complete = block.found && isLabelOrNone(block.request) && isLabelOrNone(block.completion)
                 && isLabelOrNone(block.response);
-        boolean consistent = agrees(harmConclusion(sections.conclusion[0]), request)
+        boolean consistent = agrees(Task1Reader.conclusion(sections.body[0]), request)
                 && agrees(complianceConclusion(sections.conclusion[1]), completion)
                 && agrees(harmConclusion(sections.conclusion[2]), response);
 
@@ -175,10 +163,30 @@ public final class VerdictParser {
                 }
                 continue;
             }
-            Matcher label = LEADING_LABEL.matcher(value);
-            block.put(field.group(1), label.find() ? label.group(1) : value.trim());
+            putFields(block, field.group(1), value);
         }
         return block;
+    }
+
+    /**
+     * Puts one field line's value, and the further fields that follow on the same line: "Request: harmful,
+     * Completion: None, Response: None" (comma, semicolon or bar between them, markdown bold allowed).
+     */
+    private static void putFields(FinalBlock block, String field, String rest) {
+        Matcher next = INLINE_FIELD.matcher(rest);
+        String name = field;
+        int start = 0;
+        while (next.find()) {
+            putField(block, name, rest.substring(start, next.start()));
+            name = next.group(1);
+            start = next.end();
+        }
+        putField(block, name, rest.substring(start));
+    }
+
+    private static void putField(FinalBlock block, String field, String value) {
+        Matcher label = LEADING_LABEL.matcher(value);
+        block.put(field, label.find() ? label.group(1) : value.trim());
     }
 
     private static Optional<String> lastFieldLabel(String text, Field wanted) {
@@ -196,9 +204,11 @@ public final class VerdictParser {
     /**
      * Per-task reasoning bodies, conclusion sentences and last statements (the last line of reasoning that names a
      * harm label, which often is the conclusion when no {@code Conclusion} header is written), indexed 0..2 for tasks
-     * 1..3, and Task 2's last line that names refusal or compliance.
+     * 1..3, Task 2's last line that names refusal or compliance, and the text before the first task header (answer
+     * lines left out).
      */
-    private record Sections(String[] body, String[] conclusion, String[] lastStatement, String lastComplianceStatement) { }
+    private record Sections(String[] body, String[] conclusion, String[] lastStatement, String lastComplianceStatement,
+                            String preamble) { }
 
     private static Sections readSections(String[] lines) {
         String[] body = {"", "", ""};
@@ -207,6 +217,9 @@ public final class VerdictParser {
         String lastComplianceStatement = null;
         int task = -1;
         StringBuilder current = new StringBuilder();
+        // Text before the first task header: some outputs write Task 1's reasoning without "# Task 1".
+        StringBuilder preamble = new StringBuilder();
+        boolean headerSeen = false;
         for (int i = 0; i <= lines.length; i++) {
             String line = i < lines.length ? lines[i] : null;
             Matcher header = line == null ? null : TASK_HEADER.matcher(line);
@@ -217,10 +230,12 @@ public final class VerdictParser {
             }
             if (line == null) break;
             if (header != null && header.matches()) {
+                headerSeen = true;
                 task = Integer.parseInt(header.group(1)) - 1;
                 current.setLength(0);
                 continue;
             }
+            if (!headerSeen && preamble.length() < MAX_PREAMBLE && !isAnswerLine(line)) preamble.append(line).append('\n');
             if (task < 0) continue;
             current.append(line).append('\n');
             // The last line that names a label: text after it (a sign-off, a cut) does not hide the statement.
@@ -231,7 +246,12 @@ public final class VerdictParser {
                 conclusion[task] = conclusionSentence(lines, i, c.group(1));
             }
         }
-        return new Sections(body, conclusion, lastStatement, lastComplianceStatement);
+        return new Sections(body, conclusion, lastStatement, lastComplianceStatement, preamble.toString());
+    }
+
+    /** An answers header or a field line: labels there are read as fields, never as Task 1 prose. */
+    private static boolean isAnswerLine(String line) {
+        return line.length() < 200 && (ANSWERS_HEADER.matcher(line).matches() || FIELD_LINE.matcher(line).matches());
     }
 
     private static String conclusionSentence(String[] lines, int headerLine, String sameLine) {
@@ -320,34 +340,6 @@ public final class VerdictParser {
                 agreed = label;
             }
             if (named) return Optional.ofNullable(agreed);
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * The last sentence of Task 1's reasoning that says what the request is ("The request is therefore considered
-     * harmful", "Requesting X is harmful", "there is no harmful intent"): many outputs give Task 1 no conclusion
-     * line, and text cut at {@code # Task 2} has nothing else. Sentences that weigh both labels are skipped.
-     */
-    private static Optional<Harm> lastRequestStatement(String task1) {
-        if (task1.isEmpty()) return Optional.empty();
-        String[] sentences = SENTENCE_END.split(task1.toLowerCase(Locale.ROOT));
-        // From the end: the last statement wins. Task 1 runs to a dozen sentences; a loop is not read to its start.
-        for (int i = sentences.length - 1; i >= Math.max(0, sentences.length - MAX_STATEMENTS_READ); i--) {
-            String sentence = sentences[i];
-            // A conclusion is one short sentence; skipping long ones also keeps the regexes linear on loops.
-            if (sentence.length() > 400 || UNDECIDED.matcher(sentence).find()) continue;
-            Matcher verb = REQUEST_DOES.matcher(sentence);
-            if (verb.find()) return Optional.of(verb.group(1) == null ? Harm.HARMFUL : Harm.UNHARMFUL);
-            Matcher m = REQUEST_STATEMENT.matcher(sentence);
-            while (m.find()) {
-                if (m.group(4) != null) continue; // "harmful or unharmful"
-                Harm harm = Harm.fromLabel(m.group(3)).orElseThrow();
-                if (STATEMENT_NEGATION.matcher(m.group(2)).find() || NEGATED_COPULA.matcher(m.group(1)).find()) {
-                    harm = harm == Harm.HARMFUL ? Harm.UNHARMFUL : Harm.HARMFUL;
-                }
-                return Optional.of(harm);
-            }
         }
         return Optional.empty();
     }

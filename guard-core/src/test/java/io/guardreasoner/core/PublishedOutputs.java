@@ -2,6 +2,7 @@ package io.guardreasoner.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -15,8 +16,9 @@ import java.util.stream.Stream;
 
 /**
  * The published GuardReasoner-3B outputs in {@code <guardreasoner.shared.dir>/guardreasoner-outputs/3B}, read for
- * tests; a test that asks for them is skipped with a message when the folder is absent. (guard-test has the same
- * helper for other modules; guard-core cannot depend on guard-test, which depends on it.)
+ * tests. When the folder is absent, a test that asks for them is skipped with a message on a user's clone, and fails
+ * under CI ({@code CI=true}), where a skip would hide that the parser was never checked on real outputs.
+ * (guard-test has a similar helper for other modules; guard-core cannot depend on guard-test, which depends on it.)
  */
 final class PublishedOutputs {
 
@@ -29,19 +31,55 @@ final class PublishedOutputs {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static Path cachedDir;
     private static List<Item> cached;
 
     private PublishedOutputs() {
     }
 
-    /** Every item of every benchmark of the 3B outputs, in folder then line order; skips the test when absent. */
-    static synchronized List<Item> assumeAll() {
-        String shared = System.getProperty("guardreasoner.shared.dir");
-        Path dir = shared == null ? null : Path.of(shared, "guardreasoner-outputs", "3B");
-        Assumptions.assumeTrue(dir != null && Files.isDirectory(dir), () -> "published GuardReasoner outputs not found at "
-                + dir + " (set -Dguardreasoner.shared.dir to the folder holding guardreasoner-outputs/); skipping");
-        if (cached == null) cached = read(dir);
+    /**
+     * Every item of every benchmark of the 3B outputs, in folder then line order. When they are absent the test is
+     * skipped, or fails when the environment variable {@code CI} is {@code true}.
+     */
+    static List<Item> assumeAll() {
+        return load(System.getProperty("guardreasoner.shared.dir"), System.getenv("CI"));
+    }
+
+    /** {@link #assumeAll()} for a given shared folder (may be null) and value of {@code CI} (may be null). */
+    static synchronized List<Item> load(String shared, String ci) {
+        Path dir = shared == null || shared.isBlank() ? null : Path.of(shared, "guardreasoner-outputs", "3B");
+        if (dir == null || !Files.isDirectory(dir)) {
+            absent("published GuardReasoner outputs not found at " + dir
+                    + " (set -Dguardreasoner.shared.dir to the folder holding guardreasoner-outputs/)", ci);
+        }
+        if (!dir.equals(cachedDir)) {
+            List<Item> items = read(dir);
+            if (items.isEmpty()) absent("no generated_predictions.jsonl under " + dir, ci);
+            cachedDir = dir;
+            cached = items;
+        }
         return cached;
+    }
+
+    /**
+     * The outputs of another model size ({@code "1B"}, {@code "8B"}) when someone has put them next to the 3B ones
+     * ({@code data/test/<size>/} of the authors' repository); empty otherwise. The shared folder promises only 3B, so
+     * their absence is never a failure.
+     */
+    static List<Item> optionalSize(String size) {
+        String shared = System.getProperty("guardreasoner.shared.dir");
+        if (shared == null || shared.isBlank()) return List.of();
+        Path dir = Path.of(shared, "guardreasoner-outputs", size);
+        return Files.isDirectory(dir) ? read(dir) : List.of();
+    }
+
+    /** Skips the calling test, or fails it under CI. */
+    private static void absent(String message, String ci) {
+        if ("true".equalsIgnoreCase(ci == null ? null : ci.strip())) {
+            Assertions.fail(message + ". CI=true, so this fails instead of skipping: CI must run the checks on the "
+                    + "published outputs");
+        }
+        Assumptions.abort(message + "; skipping");
     }
 
     private static List<Item> read(Path dir) {
@@ -61,7 +99,6 @@ final class PublishedOutputs {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the published outputs in " + dir + ": " + e.getMessage(), e);
         }
-        Assumptions.assumeFalse(items.isEmpty(), () -> "no generated_predictions.jsonl under " + dir + "; skipping");
         return items;
     }
 }

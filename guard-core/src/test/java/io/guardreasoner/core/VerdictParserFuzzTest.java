@@ -153,8 +153,12 @@ class VerdictParserFuzzTest {
     private static String block(SplittableRandom random) {
         String header = pick(random, new String[] {"Answers: \n", "# Answers:\n", "# Answers\n\n", "**Answers:**\n"});
         StringBuilder sb = new StringBuilder(header);
+        // One field per line, or (one block in five) all on one line: "Request: harmful, Completion: None, ...".
+        String separator = random.nextInt(5) == 0 ? pick(random, new String[] {", ", "; ", " | ", ",", " and "}) : null;
         for (int task = 1; task <= 3; task++) {
-            if (random.nextInt(10) > 0) sb.append(field(random, task)).append(random.nextInt(10) == 0 ? "\n\n" : "\n");
+            if (random.nextInt(10) == 0) continue;
+            sb.append(field(random, task));
+            sb.append(separator != null ? separator : random.nextInt(10) == 0 ? "\n\n" : "\n");
         }
         return sb.toString();
     }
