@@ -92,6 +92,44 @@ class PublishedOutputsTest {
     }
 
     @Test
+    void textCutBeforeTheAnswerBlockGivesTheFullTextsResponseLabel() {
+        // The output rail stops generating at the answer block ("\nAnswers:"); this is what it would have read.
+        List<PublishedOutputs.Item> items = PublishedOutputs.assumeAll();
+        int total = 0;
+        int same = 0;
+        int none = 0;
+        List<String> wrong = new ArrayList<>();
+        List<String> wrongButConsistent = new ArrayList<>();
+        for (PublishedOutputs.Item item : items) {
+            if (item.requestOnly()) continue;
+            Verdict fullVerdict = parser.parse(item.predict());
+            Optional<Harm> full = fullVerdict.response();
+            if (full.isEmpty()) continue;
+            total++;
+            int cut = item.predict().indexOf(Guard.ANSWERS_HEADER);
+            Optional<Harm> early = parser.parse(cut < 0 ? item.predict() : item.predict().substring(0, cut)).response();
+            if (early.isEmpty()) {
+                none++;
+            } else if (early.equals(full)) {
+                same++;
+            } else {
+                wrong.add(item.benchmark() + ":" + item.line() + " answer block=" + full.get() + ", Task 3=" + early.get());
+                if (fullVerdict.consistent()) wrongButConsistent.add(item.benchmark() + ":" + item.line());
+            }
+        }
+        System.out.printf(Locale.ROOT, "output-rail early stop before \"Answers:\": %d of %d responses keep the full "
+                + "text's label, %d give none (generation continues), %d differ: %s%n", same, total, none, wrong.size(), wrong);
+        // Measured on the 3B outputs: 1,380 of 1,497 the same, 111 none, 6 different. Each of the 6 is an output whose
+        // Task 3 conclusion contradicts its own answer block (consistent=false): the model changed its mind while
+        // writing the block, which a text that stops before the block cannot know.
+        assertThat(total).isEqualTo(1_497);
+        assertThat(wrongButConsistent).as("different labels from outputs that agree with themselves").isEmpty();
+        assertThat(wrong).hasSizeLessThanOrEqualTo(6);
+        assertThat(none).isLessThanOrEqualTo(111);
+        assertThat(same).isGreaterThanOrEqualTo(1_380);
+    }
+
+    @Test
     void textCutAtTask2GivesNoDifferentLabelOnTheOtherModelSizesWhenTheyArePresent() {
         // The 1B and 8B outputs (data/test/<size>/ of the authors' repository) are not in the shared folder; put them
         // in guardreasoner-outputs/1B and /8B beside 3B to run this. Task 1 was not tuned on 1B.
