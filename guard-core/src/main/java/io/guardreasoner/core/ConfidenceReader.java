@@ -40,6 +40,9 @@ final class ConfidenceReader {
         for (GeneratedToken token : tokens) {
             int end = start + token.text().length();
             if (offset < end) {
+                // The token must open the label (after whitespace at most): one that also writes text before the
+                // label carries that text's probability too, which says nothing about the label.
+                if (!text.substring(start, offset).isBlank()) return Optional.empty();
                 return confidence(token, text.substring(offset, Math.min(end, text.length())), label, labels);
             }
             start = end;
