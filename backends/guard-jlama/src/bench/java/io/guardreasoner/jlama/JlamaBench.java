@@ -24,13 +24,24 @@ public final class JlamaBench {
     }
 
     /**
-     * Loads the model in {@code modelDir} for benchmarking.
+     * Loads the model in {@code modelDir} for benchmarking, keeping no recent sequence's KV state: a benchmark repeats
+     * one prompt, which would otherwise be computed only once, unlike a real turn's new request.
      *
      * @param naive BF16 weights with Jlama's runtime Q4, float activations and logits, no prefix reuse; otherwise the
      *              library's defaults (pre-quantized Q4, 8-bit activations and logits, prefix reuse)
      */
     public static BenchBackend open(Path modelDir, Path cacheDir, int threads, boolean naive) {
-        JlamaBackend.Builder builder = JlamaBackend.builder().modelDir(modelDir).cacheDir(cacheDir).ignoreEndOfText(true);
+        return open(modelDir, cacheDir, threads, naive, 0);
+    }
+
+    /**
+     * Loads the model in {@code modelDir} for benchmarking, keeping the KV state of up to {@code kvCacheEntries}
+     * recent sequences (the library's default is {@value JlamaBackend#DEFAULT_KV_CACHE_ENTRIES}), to measure reuse
+     * across a turn's rails, resume and prefill with {@link #prefilledPositions}.
+     */
+    public static BenchBackend open(Path modelDir, Path cacheDir, int threads, boolean naive, int kvCacheEntries) {
+        JlamaBackend.Builder builder = JlamaBackend.builder().modelDir(modelDir).cacheDir(cacheDir).ignoreEndOfText(true)
+                .kvCacheEntries(kvCacheEntries);
         if (naive) {
             builder.quantization(JlamaBackend.Quantization.RUNTIME_Q4).prefixReuse(false).quantizedLogits(false);
         }
@@ -73,6 +84,17 @@ public final class JlamaBench {
     public static TokenCounter llama3Tokens(Path tokenizerJson) {
         Llama3Tokenizer tokenizer = Llama3Tokenizer.load(tokenizerJson);
         return (text, withBeginOfText) -> tokenizer.encode(text, withBeginOfText).length;
+    }
+
+    /**
+     * Positions a Jlama backend from {@link #open} has run through the model in prompt passes so far; the difference
+     * over a check is the prompt work KV reuse and prefill did not save.
+     */
+    public static long prefilledPositions(GuardBackend backend) {
+        if (!(backend instanceof JlamaBackend jlama)) {
+            throw new IllegalArgumentException("not a JlamaBackend: " + backend.getClass().getName());
+        }
+        return jlama.prefilledPositions();
     }
 
     /** Which Jlama kernels run: the native SIMD library (jlama-native) or the Java Vector API. */

@@ -18,19 +18,25 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * GuardReasoner in-process on the CPU with Jlama: raw completion, greedy decoding, a fresh KV state per verdict.
+ * GuardReasoner in-process on the CPU with Jlama: raw completion, greedy decoding, KV states reused across checks.
  *
  * <p>The model comes from a local directory ({@link Builder#modelDir}) or from Hugging Face into a cache folder
  * ({@link Builder#model}, default {@value #DEFAULT_MODEL}); nothing is downloaded when the files are there. By
  * default BF16/F32 weights are pre-quantized to Q4 once into the cache folder and run with 8-bit activations, the
  * KV state of the GuardReasoner instruction is computed once and copied into every verdict, and the output projection
  * runs with 8-bit activations; each can be switched off. The model reads Llama-3's token ids and llama3 RoPE, which
- * Jlama 0.8.4 on its own gets wrong.
+ * Jlama 0.8.4 on its own gets wrong, and reads prompts as plain text: a special token's string in a request or a
+ * response is ordinary characters, never the token.
  *
- * <p>Each call gets its own in-memory KV buffer: no session is reused and no {@code *.page} file is written. Calls on
- * one backend run one at a time, in arrival order.
+ * <p>The KV states of the last few token sequences ({@link Builder#kvCacheEntries}) stay in memory, so that a prompt
+ * sharing leading tokens with one of them computes only the rest: the output rail after the input rail of the same
+ * turn, a {@link #resume} after an early stop (which goes on from the stopped generation's own tokens, so the text is
+ * the same as one generation's token for token), a {@link #prefill} while an answer streams in. Reuse never changes
+ * the tokens generated. No {@code *.page} file is written. Calls on one backend run one at a time, in arrival order.
  *
  * <pre>{@code
  * GuardBackend backend = JlamaBackend.builder().modelDir(Path.of("models/GuardReasoner-3B")).build();
@@ -40,6 +46,9 @@ public final class JlamaBackend implements GuardBackend {
 
     /** The model used when neither a directory nor another id is given. */
     public static final String DEFAULT_MODEL = "yueliu1999/GuardReasoner-3B";
+
+    /** Recent token sequences whose KV state is kept by default: a turn's two rails, a resume, a prefill. */
+    public static final int DEFAULT_KV_CACHE_ENTRIES = 4;
 
     /** Context budget used when the model allows more: GuardPrompt's longest prompt plus a full verdict fit. */
     public static final int DEFAULT_MAX_CONTEXT_TOKENS = 12_288;
@@ -65,6 +74,7 @@ public final class JlamaBackend implements GuardBackend {
     private final Path workingDir;
     private final int maxContextTokens;
     private final String activationType;
+    private final int kvCacheEntries;
     private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean closed;
 
@@ -90,6 +100,7 @@ public final class JlamaBackend implements GuardBackend {
             throw new GuardBackendException("Jlama could not load the model in " + resolved.loadedDir() + ": "
                     + Exceptions.describe(e), e);
         }
+        this.kvCacheEntries = b.kvCacheEntries;
         this.maxContextTokens = Math.min(b.maxContextTokens > 0 ? b.maxContextTokens : DEFAULT_MAX_CONTEXT_TOKENS,
                 model.getConfig().contextLength);
         this.activationType = JlamaInternals.activationType(model);
@@ -100,7 +111,7 @@ public final class JlamaBackend implements GuardBackend {
         try {
             // Once per model, at load: the first verdict should not pay for the instruction either.
             this.decoder = new JlamaDecoder(model, maxContextTokens, b.quantizedLogits,
-                    b.prefixReuse ? b.reusablePrefix : "", b.ignoreEndOfText);
+                    b.prefixReuse ? b.reusablePrefix : "", b.kvCacheEntries, b.ignoreEndOfText);
         } catch (RuntimeException e) {
             closeModel();
             throw new GuardBackendException("Jlama could not run the model in " + resolved.loadedDir() + ": "
@@ -117,12 +128,53 @@ public final class JlamaBackend implements GuardBackend {
     @Override
     public Generation generate(String prompt, GenerationOptions options) {
         Objects.requireNonNull(prompt, "prompt");
+        return call(options, () -> decoder.generate(prompt, options));
+    }
+
+    /** Goes on from the stopped generation's own tokens and KV state when they are still kept (see the class doc). */
+    @Override
+    public Generation resume(String prompt, Generation stopped, GenerationOptions options) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(stopped, "stopped");
+        return call(options, () -> decoder.resume(prompt, stopped, options));
+    }
+
+    /**
+     * Computes the KV state of {@code promptPrefix} now and keeps it, so that a check whose prompt starts with the
+     * same tokens skips them. Waits for a running call; gives way to a waiting one after at most a few dozen tokens,
+     * keeping what it computed. Never throws.
+     */
+    @Override
+    public void prefill(String promptPrefix) {
+        if (promptPrefix == null || closed) return;
+        try {
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            if (!closed) decoder.prefill(promptPrefix, lock::hasQueuedThreads);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(System.Logger.Level.DEBUG, "Prefill failed; the check computes it itself: {0}",
+                    Exceptions.describe(e));
+        } catch (Error e) {
+            // Out of memory, most likely: the kept states are freed; a thrown error would stop the caller's prefills.
+            LOG.log(System.Logger.Level.WARNING, "Prefill failed: {0}", Exceptions.describe(e));
+        } finally {
+            removePageFiles();
+            lock.unlock();
+        }
+    }
+
+    /** Runs {@code work} alone on the model, within the options' deadline. */
+    private Generation call(GenerationOptions options, Supplier<Generation> work) {
         Objects.requireNonNull(options, "options");
         if (options.expired()) throw new GuardBackendException("the deadline passed before Jlama started");
         acquire(options);
         try {
             if (closed) throw new GuardBackendException("this JlamaBackend is closed");
-            return decoder.generate(prompt, options);
+            return work.get();
         } catch (GuardBackendException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -194,7 +246,8 @@ public final class JlamaBackend implements GuardBackend {
                 + resolved.quantization() + ", activations " + activationType + ", 8-bit logits "
                 + onOff(decoder != null && decoder.quantizedLogits()) + ", kernels " + JlamaRuntime.kernels() + ", "
                 + JlamaRuntime.threads() + " threads, max context " + maxContextTokens + " tokens, prefix reuse "
-                + onOff(decoder != null && decoder.cachedPrefixTokens() > 0)
+                + onOff(decoder != null && decoder.cachedPrefixTokens() > 0) + ", KV cache " + kvCacheEntries
+                + " sequences"
                 + (decoder != null && decoder.ignoresEndOfText() ? ", end-of-text ignored (benchmark)" : "");
     }
 
@@ -247,6 +300,36 @@ public final class JlamaBackend implements GuardBackend {
         return decoder.quantizedLogits();
     }
 
+    /** Positions run through the model in prompt passes so far: what KV reuse and prefill save shows here. */
+    long prefilledPositions() {
+        lock.lock();
+        try {
+            return decoder.prefilledPositions();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many recent sequences keep their KV state now (at most {@link Builder#kvCacheEntries}). */
+    int keptSequences() {
+        lock.lock();
+        try {
+            return decoder.keptSequences();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Tests: sees the token ids of every prompt and prefilled prefix, as tokenized, before the model reads them. */
+    void observePromptIds(Consumer<int[]> observer) {
+        lock.lock();
+        try {
+            decoder.observePromptIds(observer);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Which Jlama kernels run: the native SIMD library (jlama-native) or the Java Vector API. */
     static String kernels() {
         return JlamaRuntime.kernels();
@@ -286,6 +369,7 @@ public final class JlamaBackend implements GuardBackend {
         private int maxContextTokens;
         private Quantization quantization = Quantization.PRE_QUANTIZED_Q4;
         private boolean prefixReuse = true;
+        private int kvCacheEntries = DEFAULT_KV_CACHE_ENTRIES;
         private String reusablePrefix = GuardPrompt.INSTRUCTION;
         private JlamaModelLoader loader = JlamaModelLoader.faithful();
         private boolean quantizedLogits = true;
@@ -350,6 +434,20 @@ public final class JlamaBackend implements GuardBackend {
         /** Whether the instruction's KV state is computed once and reused by every verdict; default on. */
         public Builder prefixReuse(boolean prefixReuse) {
             this.prefixReuse = prefixReuse;
+            return this;
+        }
+
+        /**
+         * How many recent token sequences keep their KV state in memory for later checks to reuse; default
+         * {@value #DEFAULT_KV_CACHE_ENTRIES}, 0 keeps none (the instruction's, see {@link #prefixReuse}, stays). Each
+         * costs its length times the model's KV size per token, about 229 KB for the 3B model (a check of ~1,000
+         * tokens: ~230 MB). Without kept sequences a {@link JlamaBackend#resume} generates from the stopped text anew.
+         */
+        public Builder kvCacheEntries(int kvCacheEntries) {
+            if (kvCacheEntries < 0) {
+                throw new IllegalArgumentException("kvCacheEntries must be at least 0, was " + kvCacheEntries);
+            }
+            this.kvCacheEntries = kvCacheEntries;
             return this;
         }
 

@@ -5,26 +5,32 @@ import com.github.tjake.jlama.model.AbstractModel;
 import com.github.tjake.jlama.model.functions.SampleOutput;
 import com.github.tjake.jlama.safetensors.Config;
 import com.github.tjake.jlama.safetensors.DType;
-import com.github.tjake.jlama.safetensors.tokenizer.Tokenizer;
 import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.KvBufferCache;
 import com.github.tjake.jlama.tensor.operations.TensorOperations;
 import com.github.tjake.jlama.tensor.operations.TensorOperationsProvider;
+import io.guardreasoner.core.GeneratedToken;
 import io.guardreasoner.core.Generation;
 import io.guardreasoner.core.GenerationOptions;
 import io.guardreasoner.core.GuardBackendException;
 import io.guardreasoner.core.internal.StopSequences;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
- * Greedy decoding on a loaded Jlama model: the prompt's ids, a chunked prefill that notices deadlines, one token at a
- * time after that, and the KV state of a fixed prefix (GuardReasoner's instruction) computed once and copied into
- * every run. Not thread-safe: {@link JlamaBackend} runs one generation at a time.
+ * Greedy decoding on a loaded Jlama model: the prompt's ids (read as plain text), a chunked prefill that notices
+ * deadlines, one token at a time after that, and KV states kept across calls ({@link KvSequences}): the instruction's,
+ * computed once, and those of the last few sequences, so that a prompt sharing leading tokens with one of them
+ * (the output rail after the input rail, a resumed generation, a prefilled prefix) computes only the rest. Not
+ * thread-safe: {@link JlamaBackend} runs one call at a time.
  */
 final class JlamaDecoder implements AutoCloseable {
 
@@ -33,56 +39,125 @@ final class JlamaDecoder implements AutoCloseable {
     /** Prompt tokens per forward pass: large enough for efficient matrix products, small enough to notice a deadline. */
     private static final int PREFILL_CHUNK = 128;
 
+    /** Tokens per forward pass of a background prefill, which gives way to a waiting check between passes. */
+    private static final int BACKGROUND_CHUNK = 32;
+
     /** Llama-3's end tokens, besides those config.json names. */
     private static final List<String> END_TOKENS = List.of("<|end_of_text|>", "<|eot_id|>", "<|eom_id|>");
 
     private final AbstractModel model;
-    private final Tokenizer tokenizer;
-    private final KvBufferCache kvCache;
+    private final TokenText tokens;
+    private final KvSequences sequences;
     private final int maxContextTokens;
     private final Set<Integer> endTokens;
     private final boolean ignoreEndOfText;
     private final SampleOutput logitsHead;
-    private final String reusablePrefix;
-    private int[] prefixIds;
-    private KvBufferCache.KvBuffer prefixKv;
+    private long prefilledPositions;
+    private Consumer<int[]> promptIdsObserver = ids -> { };
 
     /**
-     * @param reusablePrefix text whose KV state is computed now and reused by every prompt that starts with it;
+     * @param reusablePrefix text whose KV state is computed now and copied into every prompt that starts with it;
      *                       empty for none
+     * @param keptSequences  how many recent sequences keep their KV state for later calls; 0 for none
      */
     JlamaDecoder(AbstractModel model, int maxContextTokens, boolean quantizedLogits, String reusablePrefix,
-                 boolean ignoreEndOfText) {
+                 int keptSequences, boolean ignoreEndOfText) {
         this.model = model;
-        this.tokenizer = model.getTokenizer();
-        this.kvCache = new KvBufferCache(model);
+        this.tokens = TokenText.of(model);
+        this.sequences = new KvSequences(model, keptSequences);
         this.maxContextTokens = maxContextTokens;
-        this.endTokens = endTokens(model.getConfig(), tokenizer);
+        this.endTokens = endTokens(model.getConfig(), tokens);
         this.ignoreEndOfText = ignoreEndOfText;
         this.logitsHead = quantizedLogits ? quantizedLogitsHead(model) : null;
-        this.reusablePrefix = reusablePrefix;
-        if (!reusablePrefix.isEmpty()) computePrefixState();
+        if (!reusablePrefix.isEmpty()) pin(reusablePrefix);
     }
 
     /** Generates a continuation of {@code prompt}; the caller serialises calls. */
     Generation generate(String prompt, GenerationOptions options) {
         int[] ids = encode(prompt);
-        if (ids.length + options.maxTokens() > maxContextTokens) {
-            throw new GuardBackendException("The prompt has " + ids.length + " tokens; with up to "
-                    + options.maxTokens() + " generated tokens it exceeds the context limit of " + maxContextTokens
-                    + " tokens. Shorten the texts (GuardPrompt caps each side), lower maxTokens, or raise "
-                    + "maxContextTokens (the model allows " + model.getConfig().contextLength + ")");
+        promptIdsObserver.accept(ids.clone());
+        requireRoom(ids.length, options);
+        KvSequences.Start start = sequences.start(ids, ids.length - 1); // keep one token to run for the logits
+        return run(ids, start.kv(), start.reused(), tokens.pieces(TokenText.NOTHING_HELD), prompt, options);
+    }
+
+    /**
+     * Continues {@code stopped}, a generation for {@code prompt} that a stop sequence ended, from its own token ids
+     * and KV state, so that the result equals one generation without that stop sequence token for token. When that
+     * state is no longer kept, generates from the text {@code prompt + stopped.written()} instead.
+     */
+    Generation resume(String prompt, Generation stopped, GenerationOptions options) {
+        String text = prompt + stopped.written();
+        KvSequence kept = sequences.takeResumable(text);
+        if (kept == null) {
+            LOG.log(System.Logger.Level.DEBUG, "The stopped generation's state is no longer kept; going on from its text");
+            return stopped.followedBy(generate(text, options));
         }
+        try {
+            requireRoom(kept.ids().length, options);
+        } catch (GuardBackendException e) {
+            sequences.keep(kept);
+            throw e;
+        }
+        int from = Math.min(kept.valid(), kept.ids().length - 1);
+        return stopped.followedBy(run(kept.ids(), kept.kv(), from, tokens.pieces(kept.held()), text, options));
+    }
+
+    /**
+     * Computes the KV state of {@code promptPrefix} and keeps it, so that a later prompt starting with the same tokens
+     * skips them. Stops early, keeping what it computed, once {@code giveWay} says a call is waiting or the thread is
+     * interrupted.
+     */
+    void prefill(String promptPrefix, BooleanSupplier giveWay) {
+        int[] ids = encode(promptPrefix);
+        promptIdsObserver.accept(ids.clone());
+        if (ids.length > maxContextTokens) return; // the check itself will say it is too long
+        KvSequences.Start start = sequences.start(ids, ids.length);
+        KvBufferCache.KvBuffer kv = start.kv();
+        int valid = start.reused();
+        try {
+            while (valid < ids.length && !giveWay.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
+                int end = Math.min(ids.length, valid + BACKGROUND_CHUNK);
+                forward(ids, valid, end, kv).close();
+                valid = end;
+            }
+        } catch (RuntimeException | Error e) {
+            release(kv, e);
+            throw e;
+        }
+        if (valid == 0) kv.close();
+        else sequences.keep(new KvSequence(ids, promptPrefix, TokenText.NOTHING_HELD, valid, false, kv));
+    }
+
+    /**
+     * Runs {@code ids} from position {@code from} (the positions before it are in {@code kv}), then generates; keeps
+     * the whole sequence's state afterwards, or on a deadline what was computed of it.
+     */
+    private Generation run(int[] ids, KvBufferCache.KvBuffer kv, int from, TokenText.Pieces pieces, String prompt,
+                           GenerationOptions options) {
         Config c = model.getConfig();
         List<String> stops = options.stopSequences().stream().filter(s -> !s.isEmpty()).toList();
         int longestStop = StopSequences.longest(stops);
-        StringBuilder text = new StringBuilder();
+        int k = options.topLogprobs();
+        int[] sequence = Arrays.copyOf(ids, ids.length + options.maxTokens());
+        int length = ids.length;
+        int valid = from;
+        StringBuilder written = new StringBuilder();
+        List<GeneratedToken> generatedTokens = new ArrayList<>();
         int generated = 0;
+        int stopAt = -1;
         Generation.FinishReason reason = Generation.FinishReason.LENGTH;
-        try (KvBufferCache.KvBuffer kv = kvCache.getEphemeralKvBuffer();
-             AbstractTensor logits = model.makeDenseTensor(c.vocabularySize)) {
-            int next = prefill(ids, reusePrefix(prompt, ids, kv), kv, logits, options);
-            int position = ids.length;
+        try (AbstractTensor logits = model.makeDenseTensor(c.vocabularySize)) {
+            int next = -1;
+            while (next < 0) {
+                int end = Math.min(ids.length, valid + PREFILL_CHUNK);
+                try (AbstractTensor out = forward(ids, valid, end, kv)) {
+                    valid = end;
+                    if (end == ids.length) next = greedy(out.slice(out.shape().first() - 1), logits);
+                }
+                if (next < 0) checkDeadline(options, 0);
+            }
+            TokenChoice choice = k > 0 ? TokenChoice.read(logits, c.vocabularySize, next, k) : null;
             while (true) {
                 checkDeadline(options, generated);
                 if (endTokens.contains(next) && !ignoreEndOfText) {
@@ -90,37 +165,76 @@ final class JlamaDecoder implements AutoCloseable {
                     break;
                 }
                 generated++;
-                int before = text.length();
-                text.append(decode(next));
-                int stopAt = StopSequences.find(text, stops, before - longestStop + 1);
+                sequence[length++] = next;
+                if (choice != null) generatedTokens.add(choice.toToken(pieces.peek(next), pieces::peek));
+                int before = written.length();
+                written.append(pieces.next(next));
+                stopAt = StopSequences.find(written, stops, before - longestStop + 1);
                 if (stopAt >= 0) {
-                    text.setLength(stopAt);
                     reason = Generation.FinishReason.STOP_SEQUENCE;
                     break;
                 }
                 if (generated >= options.maxTokens()) break;
-                try (AbstractTensor out = model.forward(next, position++, kv, Optional.empty())) {
+                try (AbstractTensor out = model.forward(next, valid, kv, Optional.empty())) {
+                    valid++;
                     next = greedy(out, logits);
                 }
+                if (choice != null) choice = TokenChoice.read(logits, c.vocabularySize, next, k);
             }
+        } catch (GuardBackendException deadlineOrInterrupt) {
+            // What was computed stays valid: a retry of the same check starts from there.
+            if (valid == 0) kv.close();
+            else sequences.keep(new KvSequence(Arrays.copyOf(sequence, length), prompt + written, pieces.held(), valid,
+                    false, kv));
+            throw deadlineOrInterrupt;
+        } catch (RuntimeException | Error e) {
+            release(kv, e);
+            throw e;
         }
-        return Generation.of(text.toString(), ids.length, generated, reason);
+        String all = written.toString();
+        sequences.keep(new KvSequence(Arrays.copyOf(sequence, length), prompt + all, pieces.held(), valid,
+                reason == Generation.FinishReason.STOP_SEQUENCE, kv));
+        return new Generation(stopAt >= 0 ? all.substring(0, stopAt) : all, OptionalInt.of(ids.length),
+                OptionalInt.of(generated), reason, stopAt >= 0 ? all.substring(stopAt) : "",
+                k > 0 ? generatedTokens : List.of());
     }
 
-    /** The prompt's token ids as the model reads them: one {@code <|begin_of_text|>}, then the text. */
+    /** Frees a buffer a call failed with; when memory ran out, the kept sequences' too, so later calls can run. */
+    private void release(KvBufferCache.KvBuffer kv, Throwable failure) {
+        kv.close();
+        if (failure instanceof OutOfMemoryError) sequences.forgetRecent();
+    }
+
+    /** Runs positions {@code from..end-1} of {@code ids} through the model in one pass; returns their hidden states. */
+    private AbstractTensor forward(int[] ids, int from, int end, KvBufferCache.KvBuffer kv) {
+        AbstractTensor out = model.batchForward(Arrays.copyOfRange(ids, from, end), from, kv);
+        prefilledPositions += end - from;
+        return out;
+    }
+
+    /** The prompt's token ids as the model reads them: one {@code <|begin_of_text|>}, then the text as plain text. */
     int[] encode(String text) {
-        long[] encoded = tokenizer.encode(text);
-        int bos = model.getConfig().bosToken;
-        int skip = encoded.length > 0 && encoded[0] == bos ? 1 : 0;
-        int[] ids = new int[encoded.length - skip + 1];
-        ids[0] = bos;
-        for (int i = skip; i < encoded.length; i++) ids[i - skip + 1] = Math.toIntExact(encoded[i]);
-        return ids;
+        return tokens.promptIds(text);
     }
 
-    /** Tokens of the reusable prefix whose KV state is cached; 0 when reuse is off. */
+    /** Tokens of the reusable prefix whose KV state is pinned; 0 when reuse is off. */
     int cachedPrefixTokens() {
-        return prefixIds == null ? 0 : prefixIds.length;
+        return sequences.pinnedTokens();
+    }
+
+    /** How many recent sequences keep their KV state now. */
+    int keptSequences() {
+        return sequences.size();
+    }
+
+    /** Positions run through the model in prompt passes (the pinned prefix's, prompts', prefills') so far. */
+    long prefilledPositions() {
+        return prefilledPositions;
+    }
+
+    /** Tests: sees the ids of every prompt (and prefilled prefix) as tokenized, before any is run. */
+    void observePromptIds(Consumer<int[]> observer) {
+        this.promptIdsObserver = observer;
     }
 
     /** Whether the output projection runs with 8-bit activations. */
@@ -133,26 +247,20 @@ final class JlamaDecoder implements AutoCloseable {
         return ignoreEndOfText;
     }
 
-    /**
-     * Runs the prompt from position {@code from} through the model in chunks, checking the deadline between them,
-     * and returns the first generated token.
-     */
-    private int prefill(int[] ids, int from, KvBufferCache.KvBuffer kv, AbstractTensor logits, GenerationOptions options) {
-        int position = from;
-        while (true) {
-            int end = Math.min(ids.length, position + PREFILL_CHUNK);
-            try (AbstractTensor out = model.batchForward(Arrays.copyOfRange(ids, position, end), position, kv)) {
-                if (end == ids.length) return greedy(out.slice(out.shape().first() - 1), logits);
-            }
-            position = end;
-            checkDeadline(options, 0);
+    private void requireRoom(int sequenceTokens, GenerationOptions options) {
+        if (sequenceTokens + options.maxTokens() > maxContextTokens) {
+            throw new GuardBackendException("The prompt has " + sequenceTokens + " tokens; with up to "
+                    + options.maxTokens() + " generated tokens it exceeds the context limit of " + maxContextTokens
+                    + " tokens. Shorten the texts (GuardPrompt caps each side), lower maxTokens, or raise "
+                    + "maxContextTokens (the model allows " + model.getConfig().contextLength + ")");
         }
     }
 
     /**
-     * The most likely next token. On the Q4 path the final hidden state is quantized to 8 bits before the output
-     * projection, as Jlama already does inside every layer: Jlama's own {@code sample} multiplies float activations
-     * with the (large, tied) Q4 output matrix on a much slower kernel.
+     * The most likely next token; {@code logits} holds the logits it was chosen from afterwards. On the Q4 path the
+     * final hidden state is quantized to 8 bits before the output projection, as Jlama already does inside every
+     * layer: Jlama's own {@code sample} multiplies float activations with the (large, tied) Q4 output matrix on a much
+     * slower kernel.
      */
     private int greedy(AbstractTensor hidden, AbstractTensor logits) {
         if (logitsHead == null) return model.sample(hidden, 0.0f, 0.0f, logits);
@@ -185,45 +293,15 @@ final class JlamaDecoder implements AutoCloseable {
         return head != null && head.getOutputLogitsWeights().dType() == DType.Q4 ? head : null;
     }
 
-    /** Runs the reusable prefix through the model once and keeps its KV state. */
-    private void computePrefixState() {
-        int[] pids = encode(reusablePrefix);
-        KvBufferCache.KvBuffer buffer = kvCache.getEphemeralKvBuffer();
-        try (AbstractTensor ignored = model.batchForward(pids, 0, buffer)) {
-            prefixIds = pids;
-            prefixKv = buffer;
+    /** Runs the reusable prefix through the model once and pins its KV state. */
+    private void pin(String prefix) {
+        int[] ids = encode(prefix);
+        KvBufferCache.KvBuffer kv = sequences.newBuffer();
+        try (AbstractTensor ignored = forward(ids, 0, ids.length, kv)) {
+            sequences.pin(new KvSequence(ids, prefix, TokenText.NOTHING_HELD, ids.length, false, kv));
         } catch (RuntimeException e) {
-            buffer.close();
+            kv.close();
             throw e;
-        }
-    }
-
-    /** Copies the cached instruction's KV state into {@code kv}; returns how many leading positions it covers. */
-    private int reusePrefix(String prompt, int[] ids, KvBufferCache.KvBuffer kv) {
-        if (prefixKv == null || !prompt.startsWith(reusablePrefix)) return 0;
-        int common = 0;
-        int limit = Math.min(prefixIds.length, ids.length - 1); // keep one token to prefill for the logits
-        while (common < limit && prefixIds[common] == ids[common]) common++;
-        Config c = model.getConfig();
-        int layers = c.dctx().layerEnd - c.dctx().layerStart;
-        int kvLength = c.dctx().kvSegmentLength;
-        for (int layer = 0; layer < layers; layer++) {
-            for (int pos = 0; pos < common; pos++) {
-                kv.getKeyTensorForPosition(layer, pos).copyFrom(prefixKv.getKeyTensorForPosition(layer, pos), 0, 0, kvLength);
-                kv.getValTensorForPosition(layer, pos).copyFrom(prefixKv.getValTensorForPosition(layer, pos), 0, 0, kvLength);
-            }
-        }
-        return common;
-    }
-
-    private String decode(int id) {
-        if (tokenizer.getModel() != null && tokenizer.getModel().isSpecialToken(id)) return "";
-        try {
-            String piece = tokenizer.decode(id);
-            return piece == null ? "" : piece;
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "Jlama could not decode token {0}", id);
-            return "";
         }
     }
 
@@ -236,22 +314,15 @@ final class JlamaDecoder implements AutoCloseable {
         }
     }
 
-    private static Set<Integer> endTokens(Config c, Tokenizer tokenizer) {
+    /** The end tokens: those config.json names and Llama-3's, looked up by name (never by encoding their text). */
+    private static Set<Integer> endTokens(Config c, TokenText tokens) {
         Set<Integer> ends = new LinkedHashSet<>(c.eosTokens);
-        for (String special : END_TOKENS) {
-            try {
-                long[] ids = tokenizer.encode(special);
-                if (ids.length == 1) ends.add(Math.toIntExact(ids[0]));
-            } catch (RuntimeException ignored) {
-                // a tokenizer without this special token
-            }
-        }
+        for (String name : END_TOKENS) tokens.specialId(name).ifPresent(ends::add);
         return Set.copyOf(ends);
     }
 
     @Override
     public void close() {
-        if (prefixKv != null) prefixKv.close();
-        kvCache.close();
+        sequences.close();
     }
 }

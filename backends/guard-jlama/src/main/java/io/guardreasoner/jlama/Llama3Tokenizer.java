@@ -19,9 +19,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The Llama-3 tokenizer, with the semantics of a Hugging Face {@code tokenizer.json}: special tokens matched verbatim,
- * the Llama-3 pre-tokenizer regex, byte-level mapping, BPE merges by rank (with {@code ignore_merges}), and one
- * {@code <|begin_of_text|>} in front when asked.
+ * The Llama-3 tokenizer, with the semantics of a Hugging Face {@code tokenizer.json}: special tokens matched verbatim
+ * (or, for untrusted text, not at all: {@link #encodePlainText}), the Llama-3 pre-tokenizer regex, byte-level mapping,
+ * BPE merges by rank (with {@code ignore_merges}), and one {@code <|begin_of_text|>} in front when asked.
  *
  * <p>Instances are immutable and thread-safe; words seen before are served from a bounded cache, so encoding is linear
  * in the text length. Decoding is byte-level: {@link #decode(int[])} turns ids back into the exact text, and a
@@ -51,6 +51,8 @@ final class Llama3Tokenizer {
     private final MergeTable merges;
     private final boolean ignoreMerges;
     private final AddedTokenTrie addedTokens;
+    /** The added tokens that are not special: the only ones matched in text read as plain text. */
+    private final AddedTokenTrie plainAddedTokens;
     private final int beginOfTextId;
     private final ConcurrentHashMap<String, int[]> wordCache = new ConcurrentHashMap<>();
 
@@ -87,6 +89,7 @@ final class Llama3Tokenizer {
         }
 
         this.addedTokens = new AddedTokenTrie();
+        this.plainAddedTokens = new AddedTokenTrie();
         for (JsonNode t : added) {
             String content = t.get("content").asText();
             int id = t.get("id").asInt();
@@ -99,6 +102,7 @@ final class Llama3Tokenizer {
             tokenStrings[id] = content;
             tokenBytes[id] = content.getBytes(StandardCharsets.UTF_8);
             special[id] = t.path("special").asBoolean(false);
+            if (!special[id]) plainAddedTokens.add(content, id);
         }
         this.vocab = v;
 
@@ -226,15 +230,30 @@ final class Llama3Tokenizer {
 
     /**
      * The token ids of a text. With {@code addBeginOfText}, the ids start with exactly one {@code <|begin_of_text|>}:
-     * one is prepended unless the text already starts with it.
+     * one is prepended unless the text already starts with it. Special tokens in the text are matched verbatim.
      */
     public int[] encode(String text, boolean addBeginOfText) {
+        int[] ids = encode(text, addedTokens);
+        if (!addBeginOfText || ids.length > 0 && ids[0] == beginOfTextId) return ids;
+        return prepend(beginOfTextId, ids);
+    }
+
+    /**
+     * The token ids of a text read as plain text, without {@code <|begin_of_text|>}: a special token's string, such as
+     * {@code <|eot_id|>}, is ordinary characters here (Hugging Face's {@code split_special_tokens=True}), so no text
+     * can produce a special id. Use it for anything a user or a model wrote; add special ids as ids.
+     */
+    public int[] encodePlainText(String text) {
+        return encode(text, plainAddedTokens);
+    }
+
+    private int[] encode(String text, AddedTokenTrie matched) {
         Objects.requireNonNull(text, "text");
         IntList out = new IntList(Math.max(16, text.length() / 3));
         int start = 0;
         int n = text.length();
         for (int i = 0; i < n; ) {
-            long match = addedTokens.longestMatch(text, i);
+            long match = matched.longestMatch(text, i);
             if (match < 0) {
                 i++;
                 continue;
@@ -245,10 +264,14 @@ final class Llama3Tokenizer {
             start = i;
         }
         encodeOrdinary(text, start, n, out);
-        if (addBeginOfText && (out.size == 0 || out.data[0] != beginOfTextId)) {
-            out.insertFirst(beginOfTextId);
-        }
         return out.toArray();
+    }
+
+    private static int[] prepend(int first, int[] rest) {
+        int[] ids = new int[rest.length + 1];
+        ids[0] = first;
+        System.arraycopy(rest, 0, ids, 1, rest.length);
+        return ids;
     }
 
     private void encodeOrdinary(String text, int from, int to, IntList out) {
@@ -351,6 +374,16 @@ final class Llama3Tokenizer {
         return new StreamDecoder(skipSpecialTokens);
     }
 
+    /**
+     * A decoder that goes on where another stopped: {@code held} is what that one {@link StreamDecoder#held() held
+     * back}, the first bytes of a character whose other bytes come with the next tokens.
+     */
+    public StreamDecoder streamDecoder(boolean skipSpecialTokens, byte[] held) {
+        StreamDecoder decoder = new StreamDecoder(skipSpecialTokens);
+        decoder.hold(held);
+        return decoder;
+    }
+
     private void checkId(int id) {
         if (id < 0 || id >= tokenBytes.length || tokenBytes[id] == null) {
             throw new IllegalArgumentException("Token id " + id + " is not in the vocabulary (0.." + (tokenBytes.length - 1) + ")");
@@ -378,18 +411,37 @@ final class Llama3Tokenizer {
                 if (skipSpecialTokens) return "";
                 return flush() + tokenStrings[id];
             }
-            byte[] b = tokenBytes[id];
-            if (pendingLength + b.length > pending.length) {
-                pending = Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLength + b.length));
-            }
-            System.arraycopy(b, 0, pending, pendingLength, b.length);
-            pendingLength += b.length;
+            hold(tokenBytes[id]);
             int complete = completePrefix(pending, pendingLength);
             if (complete == 0) return "";
             String s = new String(pending, 0, complete, StandardCharsets.UTF_8);
             System.arraycopy(pending, complete, pending, 0, pendingLength - complete);
             pendingLength -= complete;
             return s;
+        }
+
+        /** The text {@link #next(int)} would return for this token, without taking it. */
+        public String peek(int id) {
+            checkId(id);
+            if (special[id]) return skipSpecialTokens ? "" : new String(pending, 0, pendingLength, StandardCharsets.UTF_8)
+                    + tokenStrings[id];
+            byte[] b = tokenBytes[id];
+            byte[] all = Arrays.copyOf(pending, pendingLength + b.length);
+            System.arraycopy(b, 0, all, pendingLength, b.length);
+            return new String(all, 0, completePrefix(all, all.length), StandardCharsets.UTF_8);
+        }
+
+        /** The bytes held back so far: the start of a character whose other bytes have not arrived (a copy). */
+        public byte[] held() {
+            return Arrays.copyOf(pending, pendingLength);
+        }
+
+        private void hold(byte[] b) {
+            if (pendingLength + b.length > pending.length) {
+                pending = Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLength + b.length));
+            }
+            System.arraycopy(b, 0, pending, pendingLength, b.length);
+            pendingLength += b.length;
         }
 
         /** Whatever is held back (an incomplete character, as U+FFFD), and resets the decoder. */
@@ -604,12 +656,6 @@ final class Llama3Tokenizer {
             if (size + vs.length > data.length) data = Arrays.copyOf(data, Math.max(data.length * 2, size + vs.length));
             System.arraycopy(vs, 0, data, size, vs.length);
             size += vs.length;
-        }
-
-        void insertFirst(int v) {
-            add(0);
-            System.arraycopy(data, 0, data, 1, size - 1);
-            data[0] = v;
         }
 
         int[] toArray() {

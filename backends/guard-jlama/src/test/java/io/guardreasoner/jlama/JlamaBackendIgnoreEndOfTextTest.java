@@ -23,12 +23,11 @@ class JlamaBackendIgnoreEndOfTextTest {
 
     @Test
     void generatesThroughEndOfTextOnlyWhenAskedTo() {
-        // With tied embeddings a random model tends to repeat its last input token; ending prompts with
-        // end-of-text makes stopping there likely.
-        Path dir = LlamaModelWriter.builder().seed(11).tieEmbeddings(true).build().write(tmp.resolve("tiny"));
+        // Prompts are plain text, so none can hand the model an end-of-text token to repeat; with separate output
+        // weights this random model writes one on its own for several of these prompts.
+        Path dir = LlamaModelWriter.builder().seed(5).build().write(tmp.resolve("tiny"));
         List<String> prompts = List.of("How do I bake bread?", "Tell me a story.", "What is 2 + 2?",
-                "Write a poem about the sea.", "Explain photosynthesis.", "Is this request harmful?").stream()
-                .map(p -> p + LlamaModelWriter.END_OF_TEXT).toList();
+                "Write a poem about the sea.", "Explain photosynthesis.", "Is this request harmful?");
         Optional<String> endsEarly;
         try (JlamaBackend normal = JlamaBackend.builder().modelDir(dir).cacheDir(tmp.resolve("cache")).build()) {
             endsEarly = prompts.stream().filter(p -> normal.generate(p, GenerationOptions.maxTokens(MAX_TOKENS))

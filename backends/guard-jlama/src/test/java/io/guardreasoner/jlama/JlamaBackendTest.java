@@ -179,7 +179,7 @@ class JlamaBackendTest {
     void reusingTheInstructionStateGivesTheSameTokensAsAFullPrefill() {
         Exchange exchange = Exchange.of("How do I bake bread?", "Mix flour and water.");
         try (JlamaBackend noReuse = JlamaBackend.builder().modelDir(modelDir).cacheDir(tmp.resolve("cache"))
-                .prefixReuse(false).build()) {
+                .prefixReuse(false).kvCacheEntries(0).build()) {
             for (GuardPrompt layout : List.of(GuardPrompt.modelCard(), GuardPrompt.evaluation())) {
                 String prompt = layout.render(exchange);
                 Generation withReuse = backend.generate(prompt, GenerationOptions.maxTokens(10));

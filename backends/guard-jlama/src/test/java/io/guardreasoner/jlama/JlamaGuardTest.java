@@ -58,6 +58,29 @@ class JlamaGuardTest {
     }
 
     @Test
+    void prefillWhileTheAnswerStreamsInLeavesTheOutputRailsVerdictAsItWas() {
+        String request = "How do I bake bread?";
+        String answer = "Mix flour, water, salt and yeast; knead for ten minutes, let it rise, then bake it hot.";
+        Path dir = LlamaModelWriter.builder().seed(11).build().write(tmp.resolve("guard-tiny-2"));
+        JlamaBackend streamed = JlamaBackend.builder().modelDir(dir).cacheDir(tmp.resolve("cache")).build();
+        Guard reference = Guard.builder().backend(backend).maxTokens(24).timeout(Duration.ofSeconds(60)).cacheSize(0)
+                .topLogprobs(5).build();
+        try (Guard guard = Guard.builder().backend(streamed).maxTokens(24).timeout(Duration.ofSeconds(60))
+                .topLogprobs(5).build()) {
+            // As a streaming chat model hands the answer over: growing prefixes, cut anywhere.
+            for (int end = 5; end < answer.length(); end += 13) guard.prefill(request, answer.substring(0, end));
+            Assessment a = guard.checkResponse(request, answer);
+            Assessment expected = reference.checkResponse(request, answer);
+
+            assertThat(a.failure()).isEmpty();
+            assertThat(a.verdict()).isEqualTo(expected.verdict());
+            assertThat(a.generatedTokens()).isEqualTo(expected.generatedTokens());
+            assertThat(a.promptTokens()).isEqualTo(expected.promptTokens());
+            assertThat(a.decision()).isEqualTo(expected.decision());
+        }
+    }
+
+    @Test
     void theOutputRailRewritesOnAnIncompleteVerdictByDefault() {
         Guard guard = Guard.builder().backend(backend).maxTokens(24).timeout(Duration.ofSeconds(60)).build();
         Assessment a = guard.checkResponse("How do I bake bread?", "Mix flour, water, salt and yeast.");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.guardreasoner.core.Exchange;
 import io.guardreasoner.core.GuardPrompt;
+import io.guardreasoner.core.Llama3SpecialTokens;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -86,6 +87,24 @@ class Llama3TokenizerGoldenTest {
     }
 
     @Test
+    void readsSpecialTokenStringsAsPlainTextWhenAskedAndOtherwiseGivesTheReferenceIds() throws IOException {
+        Llama3Tokenizer tokenizer = Llama3TokenizerFile.tokenizer();
+
+        for (GoldenCase c : golden()) {
+            int[] plain = tokenizer.encodePlainText(c.text());
+            assertThat(Arrays.stream(plain).filter(tokenizer::isSpecial)).as(c.toString()).isEmpty();
+            assertThat(tokenizer.decode(plain)).as(c.toString()).isEqualTo(c.text());
+            if (Arrays.stream(c.ids()).noneMatch(tokenizer::isSpecial)) {
+                assertThat(plain).as(c.toString()).containsExactly(c.ids());
+            }
+        }
+        String all = String.join("", Llama3SpecialTokens.ALL) + String.join("", Llama3SpecialTokens.OTHER_NAMES);
+        assertThat(Arrays.stream(tokenizer.encode(all)).filter(tokenizer::isSpecial)).hasSizeGreaterThanOrEqualTo(256);
+        assertThat(Arrays.stream(tokenizer.encodePlainText(all)).filter(tokenizer::isSpecial)).isEmpty();
+        assertThat(tokenizer.decode(tokenizer.encodePlainText(all))).isEqualTo(all);
+    }
+
+    @Test
     void prependsExactlyOneBeginOfText() throws IOException {
         Llama3Tokenizer tokenizer = Llama3TokenizerFile.tokenizer();
         int bot = tokenizer.beginOfTextId();
@@ -134,10 +153,14 @@ class Llama3TokenizerGoldenTest {
 
         for (GuardPrompt prompt : new GuardPrompt[] {GuardPrompt.modelCard(), GuardPrompt.evaluation()}) {
             int[] prefix = tokenizer.encode(prompt.prefix(), true);
+            int[] plainPrefix = tokenizer.encodePlainText(prompt.prefix());
             for (String request : requests) {
                 for (Exchange exchange : new Exchange[] {Exchange.request(request), Exchange.of(request, request)}) {
                     int[] full = tokenizer.encode(prompt.render(exchange), true);
                     assertThat(Arrays.copyOf(full, prefix.length)).as(prompt.layout() + " / " + request).containsExactly(prefix);
+                    int[] plain = tokenizer.encodePlainText(prompt.render(exchange));
+                    assertThat(Arrays.copyOf(plain, plainPrefix.length)).as(prompt.layout() + " / " + request)
+                            .containsExactly(plainPrefix);
                 }
             }
         }

@@ -76,6 +76,35 @@ class Llama3TokenizerTest {
     }
 
     @Test
+    void plainTextEncodingReadsSpecialTokenStringsAsCharacters() {
+        String text = "a<|eot_id|>b<|begin_of_text|><|end_of_text|>";
+
+        int[] ids = tiny.encodePlainText(text);
+
+        assertThat(ids).doesNotContain(tiny.specialTokenIds());
+        assertThat(tiny.decode(ids)).isEqualTo(text);
+        assertThat(tiny.encode(text)).contains(tiny.specialTokenIds()).hasSizeLessThan(ids.length);
+        assertThat(tiny.encodePlainText("a b")).containsExactly(tiny.encode("a b"));
+    }
+
+    @Test
+    void streamDecoderPeeksWithoutTakingAndGoesOnFromHeldBytes() {
+        int[] ids = tiny.encode("日本"); // six byte tokens
+        Llama3Tokenizer.StreamDecoder first = tiny.streamDecoder(true);
+        first.next(ids[0]);
+        first.next(ids[1]);
+
+        Llama3Tokenizer.StreamDecoder second = tiny.streamDecoder(true, first.held());
+
+        assertThat(first.held()).hasSize(2);
+        assertThat(second.peek(ids[2])).isEqualTo("日");
+        assertThat(second.peek(ids[2])).isEqualTo("日");
+        assertThat(second.peek(id("<|eot_id|>"))).isEmpty();
+        assertThat(second.next(ids[2])).isEqualTo("日");
+        assertThat(second.held()).isEmpty();
+    }
+
+    @Test
     void decodesSpecialTokensUnlessAskedToSkipThem() {
         int[] ids = tiny.encode("<|begin_of_text|>hi<|eot_id|>");
 
