@@ -34,9 +34,28 @@ public final class FallbackBackend implements GuardBackend {
      */
     @Override
     public Generation generate(String prompt, GenerationOptions options) {
+        return firstThatAnswers(options, b -> b.generate(prompt, options));
+    }
+
+    /**
+     * The primary continues its own stopped generation (which keeps its state in-process); when it fails, the
+     * fallback continues from the text.
+     */
+    @Override
+    public Generation resume(String prompt, Generation stopped, GenerationOptions options) {
+        return firstThatAnswers(options, b -> b.resume(prompt, stopped, options));
+    }
+
+    /** Prefills the primary, which serves the checks while it works. */
+    @Override
+    public void prefill(String promptPrefix) {
+        primary.prefill(promptPrefix);
+    }
+
+    private Generation firstThatAnswers(GenerationOptions options, java.util.function.Function<GuardBackend, Generation> call) {
         RuntimeException first;
         try {
-            return primary.generate(prompt, options);
+            return call.apply(primary);
         } catch (RuntimeException e) {
             first = e;
         }
@@ -50,7 +69,7 @@ public final class FallbackBackend implements GuardBackend {
                     + " not tried: the deadline has passed", first);
         }
         try {
-            return fallback.generate(prompt, options);
+            return call.apply(fallback);
         } catch (RuntimeException second) {
             GuardBackendException both = new GuardBackendException(primaryFailure + "; then fallback "
                     + fallback.name() + " failed: " + Exceptions.describe(second), second);

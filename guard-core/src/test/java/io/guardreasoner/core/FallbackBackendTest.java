@@ -88,4 +88,32 @@ class FallbackBackendTest {
         assertThat(different.health().up()).isTrue();
         assertThat(same.generate(PROMPT, GenerationOptions.maxTokens(3)).text()).isEqualTo("# Task 1");
     }
+
+    @Test
+    void thePrimaryResumesAndPrefillsItsOwnWorkAndTheFallbackTakesOverWhenItFails() {
+        java.util.List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        GuardBackend primary = new GuardTest.TestBackend((p, o) -> Generation.of("x", Generation.FinishReason.END_OF_TEXT)) {
+            @Override
+            public Generation resume(String prompt, Generation stopped, GenerationOptions options) {
+                calls.add("primary resume");
+                throw new GuardBackendException("lost its state");
+            }
+
+            @Override
+            public void prefill(String promptPrefix) {
+                calls.add("primary prefill " + promptPrefix);
+            }
+        };
+        GuardTest.TestBackend fallback = GuardTest.TestBackend.answering(" rest");
+        GuardBackend backend = FallbackBackend.of(primary, fallback);
+        Generation stopped = new Generation("# Task 1\n", java.util.OptionalInt.empty(), java.util.OptionalInt.empty(),
+                Generation.FinishReason.STOP_SEQUENCE, "# Task 2", java.util.List.of());
+
+        backend.prefill("prefix");
+        Generation resumed = backend.resume(PROMPT, stopped, GenerationOptions.maxTokens(10));
+
+        assertThat(calls).containsExactly("primary prefill prefix", "primary resume");
+        assertThat(fallback.prompts).containsExactly(PROMPT + "# Task 1\n# Task 2");
+        assertThat(resumed.text()).isEqualTo("# Task 1\n# Task 2 rest");
+    }
 }

@@ -60,6 +60,18 @@ final class LazyGuardBackend implements GuardBackend {
     }
 
     @Override
+    public Generation resume(String prompt, Generation stopped, GenerationOptions options) {
+        return load().resume(prompt, stopped, options);
+    }
+
+    /** Prefills the loaded backend; before the first check there is nothing loaded to prefill, and no load starts. */
+    @Override
+    public void prefill(String promptPrefix) {
+        GuardBackend backend = loaded;
+        if (backend != null) backend.prefill(promptPrefix);
+    }
+
+    @Override
     public String modelId() {
         return modelId;
     }

@@ -74,4 +74,41 @@ class LazyGuardBackendTest {
         assertThat(closes).hasValue(1);
         assertThatThrownBy(() -> lazy.generate(prompt, GenerationOptions.maxTokens(5))).hasMessageContaining("closed");
     }
+
+    @Test
+    void resumeAndPrefillReachTheLoadedBackendAndPrefillNeverLoadsIt() {
+        java.util.List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ScriptedGuardBackend scripted = new ScriptedGuardBackend(GuardScript.create());
+        LazyGuardBackend lazy = new LazyGuardBackend("jlama", "m", () -> new io.guardreasoner.core.GuardBackend() {
+            @Override
+            public io.guardreasoner.core.Generation generate(String p, GenerationOptions options) {
+                return scripted.generate(p, options);
+            }
+
+            @Override
+            public String modelId() {
+                return "m";
+            }
+
+            @Override
+            public io.guardreasoner.core.Generation resume(String p, io.guardreasoner.core.Generation stopped,
+                                                           GenerationOptions options) {
+                calls.add("resume");
+                return stopped;
+            }
+
+            @Override
+            public void prefill(String promptPrefix) {
+                calls.add("prefill");
+            }
+        });
+        lazy.prefill(prompt);
+        assertThat(lazy.isLoaded()).isFalse();
+
+        io.guardreasoner.core.Generation stopped = lazy.generate(prompt, GenerationOptions.maxTokens(5));
+        lazy.prefill(prompt);
+        lazy.resume(prompt, stopped, GenerationOptions.maxTokens(5));
+
+        assertThat(calls).containsExactly("prefill", "resume");
+    }
 }
