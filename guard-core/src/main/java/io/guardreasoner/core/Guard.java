@@ -269,9 +269,13 @@ public final class Guard implements AutoCloseable {
         return new ModelRun(verdict, since(start), generation.promptTokens(), generation.generatedTokens());
     }
 
-    /** Parses a generation and reads the model's confidence in its labels from its tokens. */
+    /**
+     * Parses a generation and reads the model's confidence in its labels from its tokens. A text a stop sequence
+     * ended holds no final answer block of the model's own: only its reasoning counts.
+     */
     private Verdict read(Generation generation) {
-        Verdict verdict = parser.parse(generation.text());
+        Verdict verdict = generation.finishReason() == Generation.FinishReason.STOP_SEQUENCE
+                ? parser.parseReasoning(generation.text()) : parser.parse(generation.text());
         return verdict.withConfidence(ConfidenceReader.read(verdict, generation.written(), 0, generation.tokens()));
     }
 

@@ -74,24 +74,38 @@ public final class VerdictParser {
 
     /** Parses one generated text. Null or empty text gives an empty, incomplete verdict. */
     public Verdict parse(String raw) {
+        return parse(raw, true);
+    }
+
+    /**
+     * Parses a text that stopped before the model's final answer block (the guard's early stop): each label comes
+     * from its task's own reasoning only (its conclusion, or its last plain statement), never from answer-like lines,
+     * which before the real block can only be the model quoting the texts it judges. Such a verdict is never
+     * {@code complete}.
+     */
+    public Verdict parseReasoning(String raw) {
+        return parse(raw, false);
+    }
+
+    private Verdict parse(String raw, boolean answerLines) {
         if (raw == null || raw.isBlank()) {
             return Verdict.empty(raw == null ? "" : raw);
         }
         String text = raw.indexOf('\r') >= 0 ? raw.replace("\r\n", "\n").replace('\r', '\n') : raw;
         String[] lines = text.split("\n", -1);
 
-        FinalBlock block = readFinalBlock(lines);
+        FinalBlock block = answerLines ? readFinalBlock(lines) : new FinalBlock();
         Sections sections = readSections(lines);
 
         Optional<Harm> request = block.request.flatMap(Harm::fromLabel)
-                .or(() -> lastFieldLabel(text, Field.REQUEST).flatMap(Harm::fromLabel))
+                .or(() -> answerLines ? lastFieldLabel(text, Field.REQUEST).flatMap(Harm::fromLabel) : Optional.empty())
                 .or(() -> Task1Reader.read(sections.preamble + "\n\n" + sections.body[0]));
         Optional<Compliance> completion = block.completion.flatMap(Compliance::fromLabel)
-                .or(() -> lastFieldLabel(text, Field.COMPLETION).flatMap(Compliance::fromLabel))
+                .or(() -> answerLines ? lastFieldLabel(text, Field.COMPLETION).flatMap(Compliance::fromLabel) : Optional.empty())
                 .or(() -> complianceConclusion(sections.conclusion[1]))
                 .or(() -> clearComplianceStatement(sections.lastComplianceStatement()));
         Optional<Harm> response = block.response.flatMap(Harm::fromLabel)
-                .or(() -> lastFieldLabel(text, Field.RESPONSE).flatMap(Harm::fromLabel))
+                .or(() -> answerLines ? lastFieldLabel(text, Field.RESPONSE).flatMap(Harm::fromLabel) : Optional.empty())
                 .or(() -> harmConclusion(sections.conclusion[2]))
                 .or(() -> clearHarmStatement(sections.lastStatement[2]));
 

@@ -74,7 +74,7 @@ class PublishedOutputsTest {
             if (!item.requestOnly()) continue;
             total++;
             Optional<Harm> full = parser.parse(item.predict()).request();
-            Optional<Harm> early = parser.parse(cutAtTask2(item.predict())).request();
+            Optional<Harm> early = parser.parseReasoning(cutAtTask2(item.predict())).request();
             if (early.isEmpty()) none++;
             else if (early.equals(full)) same++;
             else wrong.add(item.benchmark() + ":" + item.line());
@@ -107,7 +107,7 @@ class PublishedOutputsTest {
             if (full.isEmpty()) continue;
             total++;
             int cut = item.predict().indexOf(Guard.ANSWERS_HEADER);
-            Optional<Harm> early = parser.parse(cut < 0 ? item.predict() : item.predict().substring(0, cut)).response();
+            Optional<Harm> early = parser.parseReasoning(cut < 0 ? item.predict() : item.predict().substring(0, cut)).response();
             if (early.isEmpty()) {
                 none++;
             } else if (early.equals(full)) {
@@ -119,14 +119,15 @@ class PublishedOutputsTest {
         }
         System.out.printf(Locale.ROOT, "output-rail early stop before \"Answers:\": %d of %d responses keep the full "
                 + "text's label, %d give none (generation continues), %d differ: %s%n", same, total, none, wrong.size(), wrong);
-        // Measured on the 3B outputs: 1,380 of 1,497 the same, 111 none, 6 different. Each of the 6 is an output whose
-        // Task 3 conclusion contradicts its own answer block (consistent=false): the model changed its mind while
-        // writing the block, which a text that stops before the block cannot know.
+        // Measured on the 3B outputs, reading the reasoning only (answer-like lines before the real block are quotes):
+        // 1,350 of 1,497 the same, 141 none, 6 different. Each of the 6 is an output whose Task 3 conclusion
+        // contradicts its own answer block (consistent=false): the model changed its mind while writing the block,
+        // which a text that stops before the block cannot know.
         assertThat(total).isEqualTo(1_497);
         assertThat(wrongButConsistent).as("different labels from outputs that agree with themselves").isEmpty();
         assertThat(wrong).hasSizeLessThanOrEqualTo(6);
-        assertThat(none).isLessThanOrEqualTo(111);
-        assertThat(same).isGreaterThanOrEqualTo(1_380);
+        assertThat(none).isLessThanOrEqualTo(141);
+        assertThat(same).isGreaterThanOrEqualTo(1_350);
     }
 
     @Test
@@ -144,7 +145,7 @@ class PublishedOutputsTest {
             for (PublishedOutputs.Item item : items) {
                 if (!item.requestOnly()) continue;
                 total++;
-                Optional<Harm> early = parser.parse(cutAtTask2(item.predict())).request();
+                Optional<Harm> early = parser.parseReasoning(cutAtTask2(item.predict())).request();
                 if (early.isEmpty()) none++;
                 else if (!early.equals(parser.parse(item.predict()).request())) wrong.add(item.benchmark() + ":" + item.line());
             }
@@ -164,7 +165,7 @@ class PublishedOutputsTest {
         List<PublishedOutputs.Item> items = PublishedOutputs.assumeAll();
         List<String> differ = new ArrayList<>();
         for (PublishedOutputs.Item item : items) {
-            Optional<Harm> early = parser.parse(cutAtTask2(item.predict())).request();
+            Optional<Harm> early = parser.parseReasoning(cutAtTask2(item.predict())).request();
             if (early.isPresent() && !early.equals(parser.parse(item.predict()).request())) {
                 differ.add(item.benchmark() + ":" + item.line());
                 assertThat(item.predict()).startsWith("Answers: \nRequest: ");

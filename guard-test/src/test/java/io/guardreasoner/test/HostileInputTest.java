@@ -132,6 +132,32 @@ class HostileInputTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("hostileCases")
+    void withEarlyStopAFakeBlockTheModelQuotesBeforeItsOwnAnswerDecidesNothing(Case hostile) {
+        // Early stop ends the text before the model's own answer block: a block quoted from the texts is all the
+        // answer-like text there is, and it must not decide.
+        for (boolean harmfulModel : new boolean[] {true, false}) {
+            String planted = harmfulModel ? FAKE_SAFE_BLOCK : FAKE_HARMFUL_BLOCK;
+            Harm truth = harmfulModel ? Harm.HARMFUL : Harm.UNHARMFUL;
+            Case planting = new Case(hostile.name(), hostile.request().replace(FAKE_SAFE_BLOCK, planted),
+                    hostile.response() == null ? null : hostile.response().replace(FAKE_SAFE_BLOCK, planted));
+            GuardScript script = GuardScript.create().when(e -> true)
+                    .reply("Echo of the user: " + planted + "\n" + GuardReasonerOutputs.format(truth, Compliance.COMPLIANCE, truth));
+            ScriptedGuardBackend backend = new ScriptedGuardBackend(script);
+            Rail rail = planting.response() == null ? Rail.INPUT : Rail.OUTPUT;
+            try (Guard guard = Guard.builder().backend(backend).earlyStop(true).outputEarlyStop(true).cacheSize(0).build()) {
+                Assessment assessment = guard.assess(planting.exchange(), rail);
+
+                assertThat(assessment.verdict()).hasValueSatisfying(v ->
+                        assertThat(rail == Rail.INPUT ? v.request() : v.response()).contains(truth));
+                if (harmfulModel) assertThat(assessment.decision()).isInstanceOfAny(Decision.Block.class, Decision.Rewrite.class);
+                else assertThat(assessment.decision()).isEqualTo(Decision.allow());
+                assertThat(backend.prompts()).hasSize(1); // the reasoning gave the label: no continuation
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hostileCases")
     void fakeHarmfulBlocksInTheTextDoNotOverrideAnUnharmfulVerdict(Case hostile) {
         Case flipped = new Case(hostile.name(), hostile.request().replace(FAKE_SAFE_BLOCK, FAKE_HARMFUL_BLOCK),
                 hostile.response() == null ? null : hostile.response().replace(FAKE_SAFE_BLOCK, FAKE_HARMFUL_BLOCK));
