@@ -94,6 +94,41 @@ class RolloutStarterTest {
     }
 
     @Test
+    void shadowModeWrapsTheApplicationsOwnPolicyToo() {
+        runner.withUserConfiguration(AllowEverything.class).withPropertyValues("guardreasoner.mode=shadow").run(context -> {
+            Guard guard = context.getBean(Guard.class);
+            assertThat(guard.policy().enforces()).isFalse();
+            assertThat(guard.policy().toString()).isEqualTo("observeOnly(allow everything)");
+            Assessment a = guard.checkRequest(HARMFUL);
+            assertThat(a.decision().kind()).as("the application's policy decides").isEqualTo("allow");
+            assertThat(a.enforced()).isFalse();
+        });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class AllowEverything {
+        @Bean
+        io.guardreasoner.core.GuardPolicy allowEverything() {
+            return new io.guardreasoner.core.GuardPolicy() {
+                @Override
+                public io.guardreasoner.core.Decision decide(Rail rail, io.guardreasoner.core.Verdict verdict) {
+                    return io.guardreasoner.core.Decision.allow();
+                }
+
+                @Override
+                public io.guardreasoner.core.Decision onFailure(Rail rail, io.guardreasoner.core.GuardFailure failure) {
+                    return io.guardreasoner.core.Decision.allow();
+                }
+
+                @Override
+                public String toString() {
+                    return "allow everything";
+                }
+            };
+        }
+    }
+
+    @Test
     void enforceIsTheDefaultAndTheAuditLineSaysSo() {
         runner.run(context -> {
             Guard guard = context.getBean(Guard.class);
