@@ -10,6 +10,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +76,7 @@ public record GuardReasonerProperties(
             throw invalid("fallback", backend.label(), "cannot be the same as guardreasoner.backend; use none or "
                     + "another backend");
         }
-        services = services == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(services));
+        services = services == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(services));
         // Each rail's own backend settings, merged key by key over the global ones, must be valid on their own.
         for (Rail rail : Rail.values()) {
             String prefix = rail.label() + ".";
