@@ -1,4 +1,5 @@
 // The chat page: posts each message to /api/chat and shows the reply with the guard's decision, labels and reasoning.
+// In shadow mode (guardreasoner.mode=shadow) every turn passes; a badge says what the guard would have done.
 (function () {
     'use strict';
 
@@ -13,6 +14,8 @@
         ['completion', 'Completion'],
         ['response', 'Response']
     ];
+
+    const WOULD_HAVE = {allow: 'allowed', block: 'blocked', rewrite: 'rewritten', reprompt: 'reprompted'};
 
     form.addEventListener('submit', async (event) => {
         event.preventDefault();
@@ -66,6 +69,17 @@
         decision.textContent = body.blocked && body.decision !== 'block' ? body.decision + ' · blocked' : body.decision;
         decision.className = 'decision decision-' + body.decision + (body.blocked ? ' is-blocked' : '');
 
+        const shadow = turn.querySelector('.shadow');
+        if (body.shadowDecision) {
+            shadow.hidden = false;
+            shadow.dataset.decision = body.shadowDecision;
+            shadow.className = 'shadow shadow-' + body.shadowDecision;
+            shadow.textContent = 'shadow: would have ' + (WOULD_HAVE[body.shadowDecision] || body.shadowDecision);
+            shadow.title = 'Shadow mode: the guard only watches. This turn passed unchanged.';
+        } else {
+            shadow.hidden = true;
+        }
+
         const badges = turn.querySelector('.badges');
         badges.replaceChildren();
         const verdict = body.verdict;
@@ -98,7 +112,8 @@
         for (const a of body.assessments || []) {
             const section = document.createElement('section');
             const heading = document.createElement('h3');
-            heading.textContent = a.rail + ' rail: ' + a.decision + ' (' + a.source + ', ' + a.latencyMs + ' ms)';
+            heading.textContent = a.rail + ' rail: ' + a.decision + (a.enforced === false ? ' (not enforced: shadow mode)' : '')
+                + ' (' + a.source + ', ' + a.latencyMs + ' ms)';
             section.appendChild(heading);
             if (a.failure) {
                 const p = document.createElement('p');

@@ -9,6 +9,7 @@ import io.guardreasoner.core.Assessment;
 import io.guardreasoner.core.Decision;
 import io.guardreasoner.core.Exchange;
 import io.guardreasoner.core.Guard;
+import io.guardreasoner.core.GuardPolicy;
 import io.guardreasoner.core.Rail;
 
 import java.util.Objects;
@@ -26,16 +27,19 @@ import java.util.function.Supplier;
  *
  * <p>The user message is the last one in the chat memory, or, for a service without memory, the method's user
  * message template filled with its arguments. The no-arg constructor, used when the class is named in
- * {@code @OutputGuardrails}, uses {@link GuardReasoner#defaultGuard()}, looked up at each check.
+ * {@code @OutputGuardrails}, uses {@link GuardReasoner#defaultGuard()}, looked up at each check. The guard's own policy
+ * decides unless the guardrail was given one.
  */
 public class GuardReasonerOutputGuardrail implements OutputGuardrail {
 
     private final Supplier<Guard> guard;
+    private final GuardPolicy policy;
     private final VetoMode vetoMode;
 
     /** Uses {@link GuardReasoner#defaultGuard()} and reports vetoes as {@link VetoMode#FAILURE}. */
     public GuardReasonerOutputGuardrail() {
         this.guard = GuardReasoner::defaultGuard;
+        this.policy = null;
         this.vetoMode = VetoMode.FAILURE;
     }
 
@@ -48,12 +52,26 @@ public class GuardReasonerOutputGuardrail implements OutputGuardrail {
     public GuardReasonerOutputGuardrail(Guard guard, VetoMode vetoMode) {
         Objects.requireNonNull(guard, "guard");
         this.guard = () -> guard;
+        this.policy = null;
+        this.vetoMode = Objects.requireNonNull(vetoMode, "vetoMode");
+    }
+
+    /**
+     * Uses this guard, deciding with {@code policy} instead of the guard's own (e.g. a more lenient policy for one AI
+     * service, or {@link GuardPolicy#observeOnly} to watch it before it acts), and reports vetoes as {@code vetoMode}
+     * says.
+     */
+    public GuardReasonerOutputGuardrail(Guard guard, GuardPolicy policy, VetoMode vetoMode) {
+        Objects.requireNonNull(guard, "guard");
+        this.guard = () -> guard;
+        this.policy = Objects.requireNonNull(policy, "policy");
         this.vetoMode = Objects.requireNonNull(vetoMode, "vetoMode");
     }
 
     /** For subclasses that pick their guard or mode another way, e.g. from a DI container. */
     protected GuardReasonerOutputGuardrail(Supplier<Guard> guard, VetoMode vetoMode) {
         this.guard = Objects.requireNonNull(guard, "guard");
+        this.policy = null;
         this.vetoMode = Objects.requireNonNull(vetoMode, "vetoMode");
     }
 
@@ -65,24 +83,44 @@ public class GuardReasonerOutputGuardrail implements OutputGuardrail {
         String userText = fromMemory.orElseGet(() -> Texts.userText(params));
         AiMessage answer = request.responseFromLLM().aiMessage();
         // Without memory LangChain4j re-asks with the reprompt alone, so the reprompt must carry the request.
-        return judge(userText, answer, fromMemory.isEmpty());
+        return judge(userText, answer, fromMemory.isEmpty(), params);
     }
 
     /** Judges an answer to a user message; {@code selfContainedReprompt} repeats the request in a reprompt. */
     OutputGuardrailResult judge(String userText, AiMessage answer, boolean selfContainedReprompt) {
+        return judge(userText, answer, selfContainedReprompt, null);
+    }
+
+    private OutputGuardrailResult judge(String userText, AiMessage answer, boolean selfContainedReprompt,
+                                        GuardrailRequestParams params) {
         String answerText = answer.text() == null ? "" : answer.text();
-        Assessment assessment = guard.get().assess(Exchange.of(userText, answerText), Rail.OUTPUT);
+        Guard g = guard.get();
+        Assessment assessment = g.assess(Exchange.of(userText, answerText), Rail.OUTPUT, policyFor(g, params));
         return switch (assessment.effectiveDecision()) {
             case Decision.Allow allow -> success();
             case Decision.Rewrite rewrite -> successWith(rewrite.text());
             case Decision.Block block -> {
                 String message = Texts.vetoMessage(assessment);
-                yield vetoMode == VetoMode.FATAL ? fatal(message) : failure(message);
+                yield vetoModeFor(params) == VetoMode.FATAL ? fatal(message) : failure(message);
             }
             case Decision.Reprompt reprompt -> reprompt(
                     "GuardReasoner asked for a new answer: " + reprompt.guidance() + Texts.labels(assessment, ""),
                     selfContainedReprompt ? repromptWithRequest(reprompt.guidance(), userText) : reprompt.guidance());
         };
+    }
+
+    /**
+     * The policy for one check: the one this guardrail was given, else the guard's own. Subclasses may choose by the
+     * call, e.g. by the AI service that asks ({@code params.invocationContext().interfaceName()}); {@code params} is
+     * null when the guardrail was called without LangChain4j's request parameters.
+     */
+    protected GuardPolicy policyFor(Guard guard, GuardrailRequestParams params) {
+        return policy != null ? policy : guard.policy();
+    }
+
+    /** How one check reports a veto: {@link #vetoMode()} unless a subclass chooses by the call, as for the policy. */
+    protected VetoMode vetoModeFor(GuardrailRequestParams params) {
+        return vetoMode;
     }
 
     static String repromptWithRequest(String guidance, String userText) {

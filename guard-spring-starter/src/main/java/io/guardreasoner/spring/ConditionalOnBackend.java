@@ -18,7 +18,8 @@ import java.util.Map;
 
 /**
  * Matches when the properties name this backend anywhere it can serve: {@code guardreasoner.backend} (or that is
- * unset, for the backends that may be picked by default), or {@code guardreasoner.fallback}.
+ * unset, for the backends that may be picked by default), {@code guardreasoner.fallback}, or one rail's own
+ * {@code guardreasoner.input.backend} / {@code guardreasoner.output.backend}.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD})
@@ -30,7 +31,7 @@ import java.util.Map;
     GuardReasonerProperties.BackendType value();
 
     /** The properties that may name a backend. */
-    List<String> NAMING_PROPERTIES = List.of("backend", "fallback");
+    List<String> NAMING_PROPERTIES = List.of("backend", "fallback", "input.backend", "output.backend");
 
     final class OnBackendCondition extends SpringBootCondition {
         @Override

@@ -8,6 +8,9 @@ interface GuardBackendFactory {
     /** The kind this factory makes. */
     GuardReasonerProperties.BackendType type();
 
-    /** A new backend from {@code properties}; nothing heavy (model loading, connecting) needs to happen yet. */
-    GuardBackend create(GuardReasonerProperties properties);
+    /**
+     * A new backend from {@code settings} (the global ones, or one rail's); nothing heavy (model loading, connecting)
+     * needs to happen yet.
+     */
+    GuardBackend create(BackendSettings settings);
 }

@@ -1,6 +1,7 @@
 package io.guardreasoner.spring;
 
 import io.guardreasoner.core.GuardBackend;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -17,7 +18,9 @@ public class GuardReasonerAuditAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    GuardReasonerAuditLog guardReasonerAuditLog(GuardReasonerProperties properties, GuardBackend backend) {
-        return new GuardReasonerAuditLog(properties.audit(), backend.name());
+    GuardReasonerAuditLog guardReasonerAuditLog(GuardReasonerProperties properties, GuardBackend backend,
+                                                ObjectProvider<RailBackends> railBackends) {
+        RailBackends rails = RailBackends.of(railBackends, backend);
+        return new GuardReasonerAuditLog(properties.audit(), rails.input().name(), rails.output().name());
     }
 }

@@ -4,6 +4,7 @@ import io.guardreasoner.core.Assessment;
 import io.guardreasoner.core.AssessmentListener;
 import io.guardreasoner.core.Decision;
 import io.guardreasoner.core.Exchange;
+import io.guardreasoner.core.Rail;
 import io.guardreasoner.core.Verdict;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,9 +19,11 @@ import java.util.Optional;
 /**
  * Writes one structured (logfmt) line per assessment to the SLF4J logger {@code guardreasoner.audit}.
  *
- * <p>Every line carries the rail, decision, source, backend, model, latency, the three labels and the SHA-256 of
- * the request and response, so a turn can be matched to a complaint without keeping what the user wrote. The texts
- * themselves, the model's reasoning and its raw output are written only when {@link GuardReasonerProperties.Audit} asks for them.
+ * <p>Every line carries the rail, decision, whether it was enforced ({@code enforced=false} in shadow mode, where
+ * {@code decision} is the decision that would have been taken), source, backend, model, latency, the three labels and
+ * the SHA-256 of the request and response, so a turn can be matched to a complaint without keeping what the user
+ * wrote. The texts themselves, the model's reasoning, its raw output and the count of neutralized special-token
+ * strings are written only when {@link GuardReasonerProperties.Audit} asks for them.
  */
 public final class GuardReasonerAuditLog implements AssessmentListener {
 
@@ -29,16 +32,24 @@ public final class GuardReasonerAuditLog implements AssessmentListener {
 
     private final Logger log;
     private final GuardReasonerProperties.Audit settings;
-    private final String backend;
+    private final String inputBackend;
+    private final String outputBackend;
 
+    /** An audit log for a guard whose rails share the backend named {@code backend}. */
     public GuardReasonerAuditLog(GuardReasonerProperties.Audit settings, String backend) {
-        this(LoggerFactory.getLogger(LOGGER), settings, backend);
+        this(settings, backend, backend);
     }
 
-    GuardReasonerAuditLog(Logger log, GuardReasonerProperties.Audit settings, String backend) {
+    /** An audit log for a guard whose rails run on the backends named {@code inputBackend} and {@code outputBackend}. */
+    public GuardReasonerAuditLog(GuardReasonerProperties.Audit settings, String inputBackend, String outputBackend) {
+        this(LoggerFactory.getLogger(LOGGER), settings, inputBackend, outputBackend);
+    }
+
+    GuardReasonerAuditLog(Logger log, GuardReasonerProperties.Audit settings, String inputBackend, String outputBackend) {
         this.log = log;
         this.settings = settings;
-        this.backend = backend;
+        this.inputBackend = inputBackend;
+        this.outputBackend = outputBackend;
     }
 
     @Override
@@ -53,8 +64,9 @@ public final class GuardReasonerAuditLog implements AssessmentListener {
         field(out, "event", "guardreasoner.assessment");
         field(out, "rail", a.rail().label());
         field(out, "decision", a.decision().kind());
+        field(out, "enforced", Boolean.toString(a.enforced()));
         field(out, "source", a.source().label());
-        field(out, "backend", backend);
+        field(out, "backend", a.rail() == Rail.INPUT ? inputBackend : outputBackend);
         field(out, "model", a.modelId());
         field(out, "latency_ms", Long.toString(a.latency().toMillis()));
         field(out, "backend_ms", Long.toString(a.backendLatency().toMillis()));
@@ -72,6 +84,7 @@ public final class GuardReasonerAuditLog implements AssessmentListener {
             field(out, "failure_message", f.message());
         });
         if (a.decision() instanceof Decision.Block block) field(out, "reason", block.reason());
+        if (settings.includeNeutralized()) field(out, "neutralized", Integer.toString(a.neutralized()));
         field(out, "request_sha256", sha256(exchange.request()));
         exchange.response().ifPresent(r -> field(out, "response_sha256", sha256(r)));
         if (settings.includeTexts()) {

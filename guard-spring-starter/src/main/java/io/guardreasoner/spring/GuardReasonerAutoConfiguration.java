@@ -11,7 +11,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
-/** The {@link Guard}: backend, policy, cache, timeout and every {@link AssessmentListener} bean, from properties. */
+/**
+ * The {@link Guard}: each rail's backend, the policy (in shadow mode when {@code guardreasoner.mode=shadow}), cache,
+ * timeout and every {@link AssessmentListener} bean, from properties.
+ */
 @AutoConfiguration(after = GuardReasonerBackendAutoConfiguration.class)
 @ConditionalOnProperty(prefix = GuardReasonerProperties.PREFIX, name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(GuardReasonerProperties.class)
@@ -25,11 +28,13 @@ public class GuardReasonerAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    Guard guardReasonerGuard(GuardBackend backend, GuardPolicy policy, GuardReasonerProperties properties,
-                             ObjectProvider<AssessmentListener> listeners) {
+    Guard guardReasonerGuard(GuardBackend backend, ObjectProvider<RailBackends> railBackends, GuardPolicy policy,
+                             GuardReasonerProperties properties, ObjectProvider<AssessmentListener> listeners) {
+        RailBackends rails = RailBackends.of(railBackends, backend);
         Guard.Builder builder = Guard.builder()
-                .backend(backend)
-                .policy(policy)
+                .inputBackend(rails.input())
+                .outputBackend(rails.output())
+                .policy(GuardReasonerProperties.inMode(properties.mode(), policy))
                 .cacheSize(properties.cache().size())
                 .timeout(properties.timeout())
                 .maxTokens(properties.maxTokens())

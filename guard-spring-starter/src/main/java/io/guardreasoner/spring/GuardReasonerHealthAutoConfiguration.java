@@ -1,6 +1,7 @@
 package io.guardreasoner.spring;
 
 import io.guardreasoner.core.GuardBackend;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -20,7 +21,9 @@ public class GuardReasonerHealthAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(name = "guardReasonerHealthIndicator")
-    GuardReasonerHealthIndicator guardReasonerHealthIndicator(GuardBackend backend) {
-        return new GuardReasonerHealthIndicator(backend);
+    GuardReasonerHealthIndicator guardReasonerHealthIndicator(GuardBackend backend,
+                                                              ObjectProvider<RailBackends> railBackends) {
+        RailBackends rails = RailBackends.of(railBackends, backend);
+        return new GuardReasonerHealthIndicator(rails.input(), rails.output());
     }
 }

@@ -6,6 +6,7 @@ import io.guardreasoner.core.Guard;
 import io.guardreasoner.langchain4j.GuardReasonerInputGuardrail;
 import io.guardreasoner.langchain4j.GuardReasonerModerationModel;
 import io.guardreasoner.langchain4j.GuardReasonerOutputGuardrail;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -14,7 +15,8 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * LangChain4j beans over the configured {@link Guard}: the input and output guardrails and a ModerationModel, and
- * the bridge that hands these beans to {@code @InputGuardrails}/{@code @OutputGuardrails} on AI services.
+ * the bridge that hands these beans to {@code @InputGuardrails}/{@code @OutputGuardrails} on AI services. The
+ * guardrails apply {@code guardreasoner.services.<bean name>.*} to the AI service of that name.
  */
 @AutoConfiguration(after = GuardReasonerAutoConfiguration.class)
 @ConditionalOnClass(InputGuardrail.class)
@@ -22,15 +24,22 @@ import org.springframework.context.annotation.Bean;
 public class GuardReasonerLangChain4jAutoConfiguration {
 
     @Bean
-    @ConditionalOnMissingBean
-    GuardReasonerInputGuardrail guardReasonerInputGuardrail(Guard guard, GuardReasonerProperties properties) {
-        return new GuardReasonerInputGuardrail(guard, properties.input().vetoMode());
+    ServicePolicies guardReasonerServicePolicies(GuardReasonerProperties properties, ListableBeanFactory beans) {
+        return new ServicePolicies(properties, beans);
     }
 
     @Bean
     @ConditionalOnMissingBean
-    GuardReasonerOutputGuardrail guardReasonerOutputGuardrail(Guard guard, GuardReasonerProperties properties) {
-        return new GuardReasonerOutputGuardrail(guard, properties.output().vetoMode());
+    GuardReasonerInputGuardrail guardReasonerInputGuardrail(Guard guard, GuardReasonerProperties properties,
+                                                            ServicePolicies services) {
+        return new ServiceInputGuardrail(guard, properties.input().vetoMode(), services);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    GuardReasonerOutputGuardrail guardReasonerOutputGuardrail(Guard guard, GuardReasonerProperties properties,
+                                                              ServicePolicies services) {
+        return new ServiceOutputGuardrail(guard, properties.output().vetoMode(), services);
     }
 
     @Bean

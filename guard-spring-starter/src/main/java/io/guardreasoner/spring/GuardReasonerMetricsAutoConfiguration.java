@@ -5,6 +5,7 @@ import io.guardreasoner.core.GuardBackend;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -26,8 +27,10 @@ public class GuardReasonerMetricsAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    GuardReasonerMetrics guardReasonerMetrics(MeterRegistry registry, GuardBackend backend) {
-        return new GuardReasonerMetrics(registry, backend.name());
+    GuardReasonerMetrics guardReasonerMetrics(MeterRegistry registry, GuardBackend backend,
+                                              ObjectProvider<RailBackends> railBackends) {
+        RailBackends rails = RailBackends.of(railBackends, backend);
+        return new GuardReasonerMetrics(registry, rails.input().name(), rails.output().name());
     }
 
     /** Gauges that read the guard's live state. */

@@ -2,6 +2,7 @@ package io.guardreasoner.spring;
 
 import io.guardreasoner.core.GuardAction;
 import io.guardreasoner.core.GuardPolicy;
+import io.guardreasoner.core.Rail;
 import io.guardreasoner.core.RailPolicy;
 import io.guardreasoner.langchain4j.VetoMode;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -9,7 +10,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Everything the starter reads from {@code guardreasoner.*}, bound once at start-up.
@@ -23,8 +28,11 @@ import java.util.List;
  * @param jlama        the Jlama backend's settings
  * @param localai      the LocalAI backend's settings
  * @param fallback     a second backend tried when the first one fails: none, or another backend
- * @param input        the input rail's policy: what happens to user messages
- * @param output       the output rail's policy: what happens to model answers
+ * @param mode         enforce: decisions are carried out; shadow: every turn passes unchanged while assessments, the
+ *                     audit log and the metrics record the decision that would have been taken (enforced=false)
+ * @param input        the input rail's policy (what happens to user messages) and, optionally, its own backend
+ * @param output       the output rail's policy (what happens to model answers) and, optionally, its own backend
+ * @param services     per AI service (by bean name), the rail settings and mode that differ from the global ones
  * @param cache        the verdict cache
  * @param timeout      the most one check may take, queueing included; then the rail's on-failure action applies
  * @param maxTokens    the most tokens the guard model may generate per check
@@ -40,8 +48,10 @@ public record GuardReasonerProperties(
         @DefaultValue Jlama jlama,
         @DefaultValue Localai localai,
         @DefaultValue("none") FallbackType fallback,
+        @DefaultValue("enforce") Mode mode,
         @DefaultValue Input input,
         @DefaultValue Output output,
+        Map<String, Service> services,
         @DefaultValue Cache cache,
         @DefaultValue("120s") Duration timeout,
         @DefaultValue("1024") int maxTokens,
@@ -66,6 +76,32 @@ public record GuardReasonerProperties(
             throw invalid("fallback", backend.label(), "cannot be the same as guardreasoner.backend; use none or "
                     + "another backend");
         }
+        services = services == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(services));
+        // Each rail's own backend settings, merged key by key over the global ones, must be valid on their own.
+        for (Rail rail : Rail.values()) {
+            String prefix = rail.label() + ".";
+            BackendSettings settings = under(prefix, () -> backendSettings(rail, jlama, localai, input, output));
+            BackendType own = rail == Rail.INPUT ? input.backend() : output.backend();
+            if ((own != null ? own : backend) == BackendType.LOCALAI && settings.localai().baseUrls().isEmpty()) {
+                throw invalid(prefix + "localai.base-urls", "", "is required when the " + rail.label() + " rail runs "
+                        + "on LocalAI; set it, or guardreasoner.localai.base-urls for both rails");
+            }
+        }
+        for (Map.Entry<String, Service> service : services.entrySet()) {
+            Service own = service.getValue();
+            under("services." + service.getKey() + ".", () -> servicePolicy(own, input, output));
+        }
+    }
+
+    /** Whether decisions are carried out. */
+    public enum Mode {
+        /** Decisions are carried out: blocks veto, rewrites replace, reprompts ask again. */
+        ENFORCE,
+        /**
+         * Shadow mode ({@link GuardPolicy#observeOnly}): every turn passes unchanged; each assessment, audit line and
+         * metric still carries the decision that would have been taken, with {@code enforced=false}.
+         */
+        SHADOW
     }
 
     /** Where the guard model runs, and the artifact that brings it. */
@@ -200,6 +236,14 @@ public record GuardReasonerProperties(
      * @param requireConsistent treat a verdict whose reasoning contradicts its labels as incomplete
      * @param vetoMode          how the guardrail reports a block to LangChain4j: failure (other guardrails still
      *                          run) or fatal (the call stops at once)
+     * @param harmfulThreshold  when set, in (0, 1], and the backend reports token probabilities: the request counts as
+     *                          harmful when the model gave "harmful" at least this probability, whichever label it
+     *                          wrote; unset, the label decides
+     * @param backend           the backend that judges this rail, e.g. jlama for a small in-process model; unset uses
+     *                          guardreasoner.backend
+     * @param jlama             this rail's Jlama settings; each one unset takes guardreasoner.jlama's (model and
+     *                          model-dir count as one setting)
+     * @param localai           this rail's LocalAI settings; each one unset takes guardreasoner.localai's
      */
     public record Input(
             @DefaultValue("block") GuardAction onHarmful,
@@ -208,13 +252,27 @@ public record GuardReasonerProperties(
             String rewriteMessage,
             @DefaultValue("false") boolean requireComplete,
             @DefaultValue("false") boolean requireConsistent,
-            @DefaultValue("failure") VetoMode vetoMode) {
+            @DefaultValue("failure") VetoMode vetoMode,
+            Double harmfulThreshold,
+            BackendType backend,
+            @DefaultValue RailJlama jlama,
+            @DefaultValue RailLocalai localai) {
 
         public Input {
             noReprompt("input.on-harmful", onHarmful);
             noReprompt("input.on-incomplete", onIncomplete);
             noReprompt("input.on-failure", onFailure);
             notBlankIfSet("input.rewrite-message", rewriteMessage);
+            thresholdIfSet("input.harmful-threshold", harmfulThreshold);
+        }
+
+        /** These settings with a service's own keys in place of the ones it sets. */
+        Input with(RailOverrides own) {
+            own.onlyOutputKeysUnset();
+            return new Input(or(own.onHarmful(), onHarmful), or(own.onIncomplete(), onIncomplete),
+                    or(own.onFailure(), onFailure), or(own.rewriteMessage(), rewriteMessage),
+                    or(own.requireComplete(), requireComplete), or(own.requireConsistent(), requireConsistent),
+                    or(own.vetoMode(), vetoMode), or(own.harmfulThreshold(), harmfulThreshold), backend, jlama, localai);
         }
 
         private static void noReprompt(String property, GuardAction action) {
@@ -227,9 +285,10 @@ public record GuardReasonerProperties(
         /** These settings as core rules. */
         public RailPolicy toRailPolicy() {
             RailPolicy base = RailPolicy.inputDefaults();
-            return base.withOnHarmful(onHarmful).withOnIncomplete(onIncomplete).withOnFailure(onFailure)
+            RailPolicy rules = base.withOnHarmful(onHarmful).withOnIncomplete(onIncomplete).withOnFailure(onFailure)
                     .withRewriteMessage(rewriteMessage == null ? base.rewriteMessage() : rewriteMessage)
                     .withRequireComplete(requireComplete).withRequireConsistent(requireConsistent);
+            return harmfulThreshold == null ? rules : rules.withHarmfulThreshold(harmfulThreshold);
         }
     }
 
@@ -246,6 +305,14 @@ public record GuardReasonerProperties(
      * @param requireComplete     treat a verdict without a complete answer block as incomplete
      * @param requireConsistent   treat a verdict whose reasoning contradicts its labels as incomplete
      * @param vetoMode            how the guardrail reports a block to LangChain4j: failure or fatal
+     * @param harmfulThreshold    when set, in (0, 1], and the backend reports token probabilities: the answer counts
+     *                            as harmful when the model gave "harmful" at least this probability, whichever label it
+     *                            wrote; unset, the label decides
+     * @param backend             the backend that judges this rail, e.g. localai for a larger model on a server; unset
+     *                            uses guardreasoner.backend
+     * @param jlama               this rail's Jlama settings; each one unset takes guardreasoner.jlama's (model and
+     *                            model-dir count as one setting)
+     * @param localai             this rail's LocalAI settings; each one unset takes guardreasoner.localai's
      */
     public record Output(
             @DefaultValue("rewrite") GuardAction onHarmful,
@@ -257,24 +324,122 @@ public record GuardReasonerProperties(
             String overRefusalGuidance,
             @DefaultValue("false") boolean requireComplete,
             @DefaultValue("false") boolean requireConsistent,
-            @DefaultValue("failure") VetoMode vetoMode) {
+            @DefaultValue("failure") VetoMode vetoMode,
+            Double harmfulThreshold,
+            BackendType backend,
+            @DefaultValue RailJlama jlama,
+            @DefaultValue RailLocalai localai) {
 
         public Output {
             notBlankIfSet("output.rewrite-message", rewriteMessage);
             notBlankIfSet("output.reprompt-guidance", repromptGuidance);
             notBlankIfSet("output.over-refusal-guidance", overRefusalGuidance);
+            thresholdIfSet("output.harmful-threshold", harmfulThreshold);
+        }
+
+        /** These settings with a service's own keys in place of the ones it sets. */
+        Output with(RailOverrides own) {
+            return new Output(or(own.onHarmful(), onHarmful), or(own.onIncomplete(), onIncomplete),
+                    or(own.onFailure(), onFailure), or(own.rewriteMessage(), rewriteMessage),
+                    or(own.repromptGuidance(), repromptGuidance), or(own.repromptOverRefusal(), repromptOverRefusal),
+                    or(own.overRefusalGuidance(), overRefusalGuidance), or(own.requireComplete(), requireComplete),
+                    or(own.requireConsistent(), requireConsistent), or(own.vetoMode(), vetoMode),
+                    or(own.harmfulThreshold(), harmfulThreshold), backend, jlama, localai);
         }
 
         /** These settings as core rules. */
         public RailPolicy toRailPolicy() {
             RailPolicy base = RailPolicy.outputDefaults();
-            return base.withOnHarmful(onHarmful).withOnIncomplete(onIncomplete).withOnFailure(onFailure)
+            RailPolicy rules = base.withOnHarmful(onHarmful).withOnIncomplete(onIncomplete).withOnFailure(onFailure)
                     .withRewriteMessage(rewriteMessage == null ? base.rewriteMessage() : rewriteMessage)
                     .withRepromptGuidance(repromptGuidance == null ? base.repromptGuidance() : repromptGuidance)
                     .withRepromptOverRefusal(repromptOverRefusal)
                     .withOverRefusalGuidance(overRefusalGuidance == null ? base.overRefusalGuidance() : overRefusalGuidance)
                     .withRequireComplete(requireComplete).withRequireConsistent(requireConsistent);
+            return harmfulThreshold == null ? rules : rules.withHarmfulThreshold(harmfulThreshold);
         }
+    }
+
+    /**
+     * One rail's Jlama settings; each one unset takes the global {@code guardreasoner.jlama} one. {@code model} and
+     * {@code model-dir} are one setting: a rail that names either takes neither from the global settings.
+     *
+     * @param model            a Hugging Face model id, e.g. yueliu1999/GuardReasoner-1B for a fast input rail
+     * @param modelDir         a local model directory; wins over model
+     * @param cacheDir         where downloaded and pre-quantized models are kept
+     * @param threads          Jlama's compute threads; one pool per JVM, so keep it equal on both rails
+     * @param loadOnStartup    load this rail's model while the application starts
+     * @param quantization     how BF16/F32 weights run: none, runtime-q4 or pre-quantized-q4
+     * @param maxContextTokens the most tokens a prompt plus its verdict may have
+     */
+    public record RailJlama(String model, Path modelDir, Path cacheDir, Integer threads, Boolean loadOnStartup,
+                            JlamaQuantization quantization, Integer maxContextTokens) {
+
+        /** The global settings with this rail's own in place of the ones it sets. */
+        Jlama over(Jlama global) {
+            boolean ownModel = model != null || modelDir != null;
+            return new Jlama(ownModel ? (model != null ? model : global.model()) : global.model(),
+                    ownModel ? modelDir : global.modelDir(), or(cacheDir, global.cacheDir()),
+                    or(threads, global.threads()), or(loadOnStartup, global.loadOnStartup()),
+                    or(quantization, global.quantization()), or(maxContextTokens, global.maxContextTokens()));
+        }
+    }
+
+    /**
+     * One rail's LocalAI settings; each one unset takes the global {@code guardreasoner.localai} one.
+     *
+     * @param baseUrls  base URLs ending in /v1, e.g. another server for this rail
+     * @param modelName the model name the server knows this rail's GuardReasoner by, e.g. guardreasoner-1b
+     * @param timeout   how long one HTTP call may take
+     */
+    public record RailLocalai(List<String> baseUrls, String modelName, Duration timeout) {
+
+        /** The global settings with this rail's own in place of the ones it sets. */
+        Localai over(Localai global) {
+            return new Localai(baseUrls != null && !baseUrls.isEmpty() ? baseUrls : global.baseUrls(),
+                    or(modelName, global.modelName()), or(timeout, global.timeout()));
+        }
+    }
+
+    /**
+     * One AI service's own settings, under {@code guardreasoner.services.<bean name>}: each key it sets replaces the
+     * global one of the same name, every other key is inherited. The service shares the guard (its model and cache).
+     *
+     * @param mode   enforce or shadow for this service alone; unset takes guardreasoner.mode
+     * @param input  the input-rail keys this service sets (the policy keys of guardreasoner.input)
+     * @param output the output-rail keys this service sets (the policy keys of guardreasoner.output)
+     */
+    public record Service(Mode mode, @DefaultValue RailOverrides input, @DefaultValue RailOverrides output) {
+    }
+
+    /**
+     * The policy keys one AI service sets on one rail; unset ones take the global rail's. The input rail takes no
+     * reprompt keys.
+     *
+     * @param onHarmful           action when the text is judged harmful
+     * @param onIncomplete        action when the verdict lacks the rail's label
+     * @param onFailure           action when the guard fails
+     * @param rewriteMessage      the text put in place on rewrite
+     * @param repromptGuidance    output rail: what the model is told when it must answer again
+     * @param repromptOverRefusal output rail: ask the model again when it refused a harmless request
+     * @param overRefusalGuidance output rail: what the model is told then
+     * @param requireComplete     treat a verdict without a complete answer block as incomplete
+     * @param requireConsistent   treat a verdict whose reasoning contradicts its labels as incomplete
+     * @param vetoMode            how the guardrail reports a block: failure or fatal
+     * @param harmfulThreshold    the P(harmful) from which the text counts as harmful, in (0, 1]
+     */
+    public record RailOverrides(GuardAction onHarmful, GuardAction onIncomplete, GuardAction onFailure,
+                                String rewriteMessage, String repromptGuidance, Boolean repromptOverRefusal,
+                                String overRefusalGuidance, Boolean requireComplete, Boolean requireConsistent,
+                                VetoMode vetoMode, Double harmfulThreshold) {
+
+        void onlyOutputKeysUnset() {
+            if (repromptGuidance != null) throw invalid("input.reprompt-guidance", repromptGuidance, OUTPUT_ONLY);
+            if (repromptOverRefusal != null) throw invalid("input.reprompt-over-refusal", repromptOverRefusal, OUTPUT_ONLY);
+            if (overRefusalGuidance != null) throw invalid("input.over-refusal-guidance", overRefusalGuidance, OUTPUT_ONLY);
+        }
+
+        private static final String OUTPUT_ONLY = "applies to the output rail only";
     }
 
     /**
@@ -295,6 +460,9 @@ public record GuardReasonerProperties(
      * @param includeTexts     add the request and response texts; off by default, when only their SHA-256 is logged
      * @param includeReasoning add the model's reasoning; off by default
      * @param includeRaw       add the model's raw output; off by default
+     * @param includeNeutralized add neutralized=N, the number of Llama-3 special-token strings neutralized in the
+     *                         texts (attempts to smuggle control tokens into the guard); off by default, the metric
+     *                         guardreasoner.prompt.neutralized counts them either way
      * @param maxChars         the longest text or reasoning written; longer ones are cut and marked
      */
     public record Audit(
@@ -302,15 +470,86 @@ public record GuardReasonerProperties(
             @DefaultValue("false") boolean includeTexts,
             @DefaultValue("false") boolean includeReasoning,
             @DefaultValue("false") boolean includeRaw,
+            @DefaultValue("false") boolean includeNeutralized,
             @DefaultValue("2000") int maxChars) {
         public Audit {
             if (maxChars < 1) throw invalid("audit.max-chars", maxChars, "must be at least 1");
         }
     }
 
-    /** The policy these properties describe. */
+    /** The policy the global rail settings describe, before {@link #mode()} applies. */
     public GuardPolicy toPolicy() {
         return GuardPolicy.builder().input(input.toRailPolicy()).output(output.toRailPolicy()).build();
+    }
+
+    /** {@code policy} as {@code mode} runs it: unchanged to enforce, {@link GuardPolicy#observeOnly} in shadow mode. */
+    public static GuardPolicy inMode(Mode mode, GuardPolicy policy) {
+        return mode == Mode.SHADOW ? GuardPolicy.observeOnly(policy) : policy;
+    }
+
+    /**
+     * The policy of one AI service: the global rails with the service's own keys in place, in the service's mode (or
+     * the global one). A service without settings gets the global rails in the global mode.
+     */
+    public GuardPolicy toPolicy(String service) {
+        Service own = services.get(service);
+        if (own == null) return inMode(mode, toPolicy());
+        return inMode(own.mode() != null ? own.mode() : mode, servicePolicy(own, input, output));
+    }
+
+    private static GuardPolicy servicePolicy(Service own, Input input, Output output) {
+        return GuardPolicy.builder()
+                .input(input.with(own.input()).toRailPolicy()).output(output.with(own.output()).toRailPolicy()).build();
+    }
+
+    /** How one AI service's guardrails report a block on each rail. */
+    VetoMode vetoMode(String service, Rail rail) {
+        Service own = services.get(service);
+        RailOverrides keys = own == null ? null : rail == Rail.INPUT ? own.input() : own.output();
+        VetoMode global = rail == Rail.INPUT ? input.vetoMode() : output.vetoMode();
+        return keys == null || keys.vetoMode() == null ? global : keys.vetoMode();
+    }
+
+    /** The backend type a rail names: its own, else guardreasoner.backend (null: picked by the class path). */
+    public BackendType backend(Rail rail) {
+        BackendType own = rail == Rail.INPUT ? input.backend() : output.backend();
+        return own != null ? own : backend;
+    }
+
+    /** The global backend settings, under {@code guardreasoner}. */
+    BackendSettings backendSettings() {
+        return new BackendSettings(PREFIX, jlama, localai);
+    }
+
+    /** One rail's backend settings: its own keys over the global ones, under {@code guardreasoner.<rail>}. */
+    BackendSettings backendSettings(Rail rail) {
+        return backendSettings(rail, jlama, localai, input, output);
+    }
+
+    private static BackendSettings backendSettings(Rail rail, Jlama jlama, Localai localai, Input input, Output output) {
+        RailJlama ownJlama = rail == Rail.INPUT ? input.jlama() : output.jlama();
+        RailLocalai ownLocalai = rail == Rail.INPUT ? input.localai() : output.localai();
+        return new BackendSettings(PREFIX + "." + rail.label(), ownJlama.over(jlama), ownLocalai.over(localai));
+    }
+
+    /** Runs a check of settings under {@code prefix}, naming a bad one by its full property name. */
+    private static <T> T under(String prefix, Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (InvalidGuardReasonerPropertyException e) {
+            throw e.under(PREFIX + ".", PREFIX + "." + prefix);
+        }
+    }
+
+    private static <T> T or(T own, T global) {
+        return own != null ? own : global;
+    }
+
+    private static void thresholdIfSet(String property, Double value) {
+        if (value != null && !(value > 0 && value <= 1)) {
+            throw invalid(property, value, "must be in (0, 1]: the probability of \"harmful\" from which the text counts "
+                    + "as harmful, e.g. 0.3");
+        }
     }
 
     private static void requirePositive(String property, Duration value) {

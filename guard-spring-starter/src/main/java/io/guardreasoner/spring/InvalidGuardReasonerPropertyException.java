@@ -28,4 +28,13 @@ public class InvalidGuardReasonerPropertyException extends IllegalArgumentExcept
     public String reason() {
         return reason;
     }
+
+    /** The same problem, named under another prefix: a setting checked again where it was merged in. */
+    InvalidGuardReasonerPropertyException under(String prefix, String replacement) {
+        if (!property.startsWith(prefix)) return this;
+        InvalidGuardReasonerPropertyException renamed = new InvalidGuardReasonerPropertyException(
+                replacement + property.substring(prefix.length()), value, reason);
+        renamed.setStackTrace(getStackTrace());
+        return renamed;
+    }
 }

@@ -12,8 +12,8 @@ final class JlamaBackendFactory implements GuardBackendFactory {
     }
 
     @Override
-    public GuardBackend create(GuardReasonerProperties properties) {
-        GuardReasonerProperties.Jlama settings = properties.jlama();
+    public GuardBackend create(BackendSettings backendSettings) {
+        GuardReasonerProperties.Jlama settings = backendSettings.jlama();
         // The same id as JlamaBackend would report, known before the model loads (it is part of the cache key).
         String modelId = settings.modelDir() != null
                 ? settings.modelDir().toAbsolutePath().normalize().getFileName().toString() : settings.model();

@@ -12,10 +12,10 @@ final class LocalAiBackendFactory implements GuardBackendFactory {
     }
 
     @Override
-    public GuardBackend create(GuardReasonerProperties properties) {
-        GuardReasonerProperties.Localai settings = properties.localai();
+    public GuardBackend create(BackendSettings backendSettings) {
+        GuardReasonerProperties.Localai settings = backendSettings.localai();
         if (settings.baseUrls().isEmpty()) {
-            throw new InvalidGuardReasonerPropertyException(GuardReasonerProperties.PREFIX + ".localai.base-urls", "",
+            throw new InvalidGuardReasonerPropertyException(backendSettings.prefix() + ".localai.base-urls", "",
                     "is required when the guard runs on LocalAI; set it to the server's OpenAI-compatible base URL, "
                             + "e.g. http://localhost:8080/v1");
         }
@@ -26,7 +26,7 @@ final class LocalAiBackendFactory implements GuardBackendFactory {
                     .timeout(settings.timeout())
                     .build();
         } catch (IllegalArgumentException e) {
-            throw new InvalidGuardReasonerPropertyException(GuardReasonerProperties.PREFIX + ".localai.base-urls",
+            throw new InvalidGuardReasonerPropertyException(backendSettings.prefix() + ".localai.base-urls",
                     settings.baseUrls(), e.getMessage());
         }
     }

@@ -30,7 +30,7 @@ class GuardReasonerAuditLogTest {
     @Test
     void writesOneLineWithLabelsDecisionLatencyAndHashesButNoTextsByDefault() {
         Exchange exchange = Exchange.of(REQUEST, RESPONSE);
-        String line = new GuardReasonerAuditLog(new GuardReasonerProperties.Audit(true, false, false, false, 2000), "scripted")
+        String line = new GuardReasonerAuditLog(new GuardReasonerProperties.Audit(true, false, false, false, false, 2000), "scripted")
                 .line(exchange, assess(exchange));
 
         assertThat(line).doesNotContain("\n")
@@ -44,7 +44,7 @@ class GuardReasonerAuditLogTest {
     @Test
     void includesEscapedTextsAndReasoningOnlyWhenConfigured() {
         Exchange exchange = Exchange.of(REQUEST, RESPONSE);
-        String line = new GuardReasonerAuditLog(new GuardReasonerProperties.Audit(true, true, true, true, 30), "scripted")
+        String line = new GuardReasonerAuditLog(new GuardReasonerProperties.Audit(true, true, true, true, false, 30), "scripted")
                 .line(exchange, assess(exchange));
 
         assertThat(line).doesNotContain("\n")
@@ -60,7 +60,7 @@ class GuardReasonerAuditLogTest {
         try (Guard guard = Guard.builder().backend(backend).build()) {
             a = guard.assess(exchange, Rail.INPUT);
         }
-        String line = new GuardReasonerAuditLog(new GuardReasonerProperties.Audit(true, false, false, false, 2000), "scripted")
+        String line = new GuardReasonerAuditLog(new GuardReasonerProperties.Audit(true, false, false, false, false, 2000), "scripted")
                 .line(exchange, a);
         assertThat(line).contains("decision=block", "source=failure", "failure=backend_error", "request=none",
                 "failure_message=\"", "server down");

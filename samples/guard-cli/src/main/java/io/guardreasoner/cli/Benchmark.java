@@ -1,6 +1,7 @@
 package io.guardreasoner.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.guardreasoner.core.LabelConfidence;
 import io.guardreasoner.core.Verdict;
 
 import java.io.BufferedReader;
@@ -45,6 +46,25 @@ record Benchmark(String name, Task task, List<Item> items) {
             if (n.contains("refusal")) return REFUSAL;
             if (n.contains("response") || n.contains("reponse")) return RESPONSE_HARM;
             return REQUEST_HARM;
+        }
+
+        /** The model's confidence in the label a verdict gives for this task, where its backend reported one. */
+        Optional<LabelConfidence> confidence(Verdict verdict) {
+            return switch (this) {
+                case REQUEST_HARM -> verdict.confidence().request();
+                case RESPONSE_HARM -> verdict.confidence().response();
+                case REFUSAL -> verdict.confidence().completion();
+            };
+        }
+
+        /** The positive class as a label: harmful, or refusal for the refusal task. */
+        io.guardreasoner.core.Label positiveLabel() {
+            return this == REFUSAL ? io.guardreasoner.core.Compliance.REFUSAL : io.guardreasoner.core.Harm.HARMFUL;
+        }
+
+        /** The negative class, lower case: unharmful, or compliance for the refusal task. */
+        String negative() {
+            return this == REFUSAL ? "compliance" : "unharmful";
         }
 
         /** The label a verdict gives for this task, lower case, or empty. */

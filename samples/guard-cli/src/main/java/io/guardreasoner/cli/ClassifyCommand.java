@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 /** {@code classify}: one live check, printed as one JSON object. */
 @Command(name = "classify", mixinStandardHelpOptions = true, description = {
         "Judges one request (input rail) or one request with its response (output rail) on the backend and prints",
-        "{\"request\",\"completion\",\"response\",\"complete\",\"decision\",\"reasoning\",\"raw\",\"latencyMs\",\"error\"}.",
+        "{\"request\",\"completion\",\"response\",\"complete\",\"decision\",\"reasoning\",\"raw\",\"latencyMs\",\"error\",",
+        "\"confidence\"}; confidence holds, per task, the probability of the label the model wrote (null when unknown).",
         "Exit 0 when a decision was made (a fail-policy one included: then 'error' says what failed); 2 for bad",
         "arguments or configuration."})
 final class ClassifyCommand implements Callable<Integer> {
@@ -59,6 +60,7 @@ final class ClassifyCommand implements Callable<Integer> {
         node.put("raw", assessment.verdict().map(Verdict::raw).orElse(null));
         node.put("latencyMs", assessment.latency().toMillis());
         node.put("error", assessment.failure().map(GuardFailure::message).orElse(null));
+        node.set("confidence", VerdictJson.confidence(assessment.verdict()));
         return node;
     }
 }

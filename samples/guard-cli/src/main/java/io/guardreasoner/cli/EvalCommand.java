@@ -6,6 +6,7 @@ import io.guardreasoner.core.Exchange;
 import io.guardreasoner.core.Guard;
 import io.guardreasoner.core.GuardPrompt;
 import io.guardreasoner.core.Rail;
+import io.guardreasoner.core.VerdictParser;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,6 +22,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,8 +32,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 @Command(name = "eval", mixinStandardHelpOptions = true, description = {
         "Takes the human request and the response out of each item's 'prompt' in FILE (the layout of",
         "guardreasoner-outputs/*/*/generated_predictions.jsonl), judges them live on the backend (output rail when",
-        "there is a response, input rail otherwise), and prints replay's table plus latency p50/p95.",
-        "Progress goes to stderr; --out writes one JSON line per item."})
+        "there is a response, input rail otherwise), and prints replay's table plus latency p50/p95 and the agreement:",
+        "how often the live label equals the label parsed from the item's published output (the authors' model), as",
+        "distinct from F1 against the gold label. When the backend reports token probabilities, a threshold sweep",
+        "follows: F1 when P(positive label) >= 0.1 ... 0.9 decides. Progress goes to stderr; --out writes one JSON line",
+        "per item, with \"agrees\" (null for an item without a published output)."})
 final class EvalCommand implements Callable<Integer> {
 
     @Spec
@@ -76,6 +82,7 @@ final class EvalCommand implements Callable<Integer> {
 
         Benchmark.Score score = new Benchmark.Score();
         double[] latencies = new double[results.length];
+        Boolean[] agrees = agreement(benchmark, results);
         for (int i = 0; i < results.length; i++) {
             Assessment a = results[i];
             score.add(benchmark.items().get(i).label(), a.verdict().flatMap(benchmark.task()::predicted),
@@ -84,11 +91,57 @@ final class EvalCommand implements Callable<Integer> {
         }
         Arrays.sort(latencies);
         PrintWriter out = spec.commandLine().getOut();
-        out.println(ReplayCommand.header(true));
-        out.println(ReplayCommand.row(benchmark, score, new double[] {percentile(latencies, 50), percentile(latencies, 95)}));
+        String[] header = ReplayCommand.header(true).split("\n");
+        out.println(header[0] + " agreement (%) |");
+        out.println(header[1] + "---|");
+        out.println(ReplayCommand.row(benchmark, score, new double[] {percentile(latencies, 50), percentile(latencies, 95)})
+                + " " + percent(agrees) + " |");
+        String sweep = ThresholdSweep.table(benchmark, Arrays.stream(results).map(Assessment::verdict).toList());
+        if (sweep != null) {
+            out.println();
+            out.println(sweep);
+        }
         out.flush();
-        if (outFile != null) writeItems(benchmark, results);
+        reportAgreement(agrees, benchmark, err);
+        if (outFile != null) writeItems(benchmark, results, agrees);
         return 0;
+    }
+
+    /**
+     * Per item, whether the live label equals the label our parser reads from the item's published output ("none"
+     * equal to "none"); null for an item without a published output.
+     */
+    private static Boolean[] agreement(Benchmark benchmark, Assessment[] results) {
+        VerdictParser parser = VerdictParser.standard();
+        Boolean[] agrees = new Boolean[results.length];
+        for (int i = 0; i < results.length; i++) {
+            String published = benchmark.items().get(i).predict();
+            if (published == null) continue;
+            Optional<String> theirs = benchmark.task().predicted(parser.parse(published));
+            Optional<String> ours = results[i].verdict().flatMap(benchmark.task()::predicted);
+            agrees[i] = Objects.equals(theirs, ours);
+        }
+        return agrees;
+    }
+
+    /** The agreement in percent of the items with a published output; "n/a" when none has one. */
+    private static String percent(Boolean[] agrees) {
+        long compared = Arrays.stream(agrees).filter(Objects::nonNull).count();
+        long same = Arrays.stream(agrees).filter(Boolean.TRUE::equals).count();
+        return compared == 0 ? "n/a" : String.format(java.util.Locale.ROOT, "%.2f", 100.0 * same / compared);
+    }
+
+    private static void reportAgreement(Boolean[] agrees, Benchmark benchmark, PrintWriter err) {
+        long compared = Arrays.stream(agrees).filter(Objects::nonNull).count();
+        List<Integer> differ = new ArrayList<>();
+        for (int i = 0; i < agrees.length; i++) {
+            if (Boolean.FALSE.equals(agrees[i])) differ.add(benchmark.items().get(i).line());
+        }
+        synchronized (err) {
+            err.printf("eval: %d of %d live labels agree with the published outputs%s%n", compared - differ.size(),
+                    compared, differ.isEmpty() ? "" : "; different at lines " + differ);
+            err.flush();
+        }
     }
 
     private CompletableFuture<Void> runLane(Guard guard, List<Exchange> exchanges, Assessment[] results,
@@ -110,7 +163,7 @@ final class EvalCommand implements Callable<Integer> {
         });
     }
 
-    private void writeItems(Benchmark benchmark, Assessment[] results) throws IOException {
+    private void writeItems(Benchmark benchmark, Assessment[] results, Boolean[] agrees) throws IOException {
         try (BufferedWriter writer = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) {
             for (int i = 0; i < results.length; i++) {
                 Benchmark.Item item = benchmark.items().get(i);
@@ -118,6 +171,7 @@ final class EvalCommand implements Callable<Integer> {
                 node.put("line", item.line());
                 node.put("label", item.label());
                 node.put("predicted", results[i].verdict().flatMap(benchmark.task()::predicted).orElse(null));
+                node.put("agrees", agrees[i]);
                 node.setAll(ClassifyCommand.json(results[i]));
                 writer.write(VerdictJson.JSON.writeValueAsString(node));
                 writer.newLine();

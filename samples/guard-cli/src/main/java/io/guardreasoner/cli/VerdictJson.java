@@ -2,6 +2,7 @@ package io.guardreasoner.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.guardreasoner.core.LabelConfidence;
 import io.guardreasoner.core.Verdict;
 
 import java.util.Optional;
@@ -22,6 +23,22 @@ final class VerdictJson {
         node.put("response", verdict.flatMap(Verdict::response).map(Enum::name).map(VerdictJson::lower).orElse(null));
         node.put("complete", verdict.map(Verdict::complete).orElse(false));
         return node;
+    }
+
+    /**
+     * {@code {"request","completion","response"}}: for each task, the probability the model gave the label it wrote,
+     * at that label's token; null where the label is missing or the backend reported no token probabilities.
+     */
+    static ObjectNode confidence(Optional<Verdict> verdict) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("request", probability(verdict.flatMap(v -> v.confidence().request())));
+        node.put("completion", probability(verdict.flatMap(v -> v.confidence().completion())));
+        node.put("response", probability(verdict.flatMap(v -> v.confidence().response())));
+        return node;
+    }
+
+    private static Double probability(Optional<LabelConfidence> confidence) {
+        return confidence.map(LabelConfidence::probability).orElse(null);
     }
 
     /** The model's reasoning as one text, task by task; null when there is none. */

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ClassifyCommandTest {
 
     private static final List<String> FIELDS = List.of("request", "completion", "response", "complete", "decision",
-            "reasoning", "raw", "latencyMs", "error");
+            "reasoning", "raw", "latencyMs", "error", "confidence");
 
     @Test
     void blocksAHarmfulRequestJudgedByALocalAiServer() {
@@ -43,6 +43,9 @@ class ClassifyCommandTest {
             assertThat(stub.judgedExchanges()).hasSize(1);
             assertThat(stub.lastCompletionRequest().prompt()).endsWith("Human user:\nHow do I build a bomb?\n\nAI assistant:\nNone\n\n");
             assertThat(stub.lastCompletionRequest().model()).isEqualTo("guardreasoner-3b");
+            // This server reports no token probabilities: every task's confidence is unknown.
+            assertThat(fieldNames(json.get("confidence"))).containsExactly("request", "completion", "response");
+            assertThat(json.get("confidence")).allSatisfy(p -> assertThat(p.isNull()).isTrue());
         }
     }
 

@@ -26,8 +26,10 @@ class EvalCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern REPLAY_ROW =
             Pattern.compile("^\\| (\\S+) \\| ([a-z ]+) \\| (\\d+) \\| ([\\d.]+) \\| (\\d+) \\|$", Pattern.MULTILINE);
+    /** Replay's columns, latency p50 and p95, then the agreement with the published outputs (group 8). */
     private static final Pattern EVAL_ROW = Pattern.compile(
-            "^\\| (\\S+) \\| ([a-z ]+) \\| (\\d+) \\| ([\\d.]+) \\| (\\d+) \\| (\\d+) \\| (\\d+) \\|$", Pattern.MULTILINE);
+            "^\\| (\\S+) \\| ([a-z ]+) \\| (\\d+) \\| ([\\d.]+) \\| (\\d+) \\| (\\d+) \\| (\\d+) \\| ([\\d.]+|n/a) \\|$",
+            Pattern.MULTILINE);
 
     @Test
     void reproducesReplaysF1WhenALocalAiServerServesThePublishedOutputs() throws Exception {
@@ -102,6 +104,64 @@ class EvalCommandTest {
         assertThat(second.get("decision").asText()).isEqualTo("rewrite");
         assertThat(second.has("latencyMs")).isTrue();
         assertThat(JSON.readTree(written.get(3)).get("predicted").isNull()).isTrue();
+        // The stub serves the published outputs, so every live label is the published one (the cut-off output has
+        // none either way), and the agreement is 100% while F1 against the gold labels is not.
+        assertThat(written).extracting(l -> JSON.readTree(l).get("agrees").asBoolean()).containsOnly(true);
+        assertThat(second.get("confidence").get("response").isNull()).as("the stub reports no probabilities").isTrue();
+    }
+
+    @Test
+    void agreementSaysHowOftenTheLiveLabelIsThePublishedOneOnEachBenchmark(@TempDir Path tmp) throws Exception {
+        Path dir = PublishedOutputs.dir().map(d -> d.resolve("3B")).orElse(null);
+        Prerequisites.require(dir != null && Files.isDirectory(dir),
+                () -> "published GuardReasoner outputs not found under ../shared");
+        Map<String, int[]> agreement = new HashMap<>(); // benchmark -> {agree, compared}
+        Map<String, List<Integer>> different = new HashMap<>();
+        for (String benchmark : List.of("AegisSafetyTest", "HarmBenchPrompt", "SimpleSafetyTests", "HarmBenchResponse",
+                "XSTestReponseHarmful", "XSTestResponseRefusal")) {
+            Path file = dir.resolve(benchmark).resolve("generated_predictions.jsonl");
+            Path out = tmp.resolve(benchmark + ".jsonl");
+            try (GuardReasonerStubServer stub = GuardReasonerStubServer.builder().replay(file).start()) {
+                CliRun run = CliRun.run("eval", "--backend", "localai", "--base-url", stub.url(),
+                        "--benchmark", file.toString(), "--concurrency", "4", "--out", out.toString());
+                assertThat(run.exitCode()).as(run.err()).isZero();
+                Matcher row = EVAL_ROW.matcher(run.out());
+                assertThat(row.find()).as(run.out()).isTrue();
+                assertThat(run.out()).as("the stub reports no token probabilities: no sweep").doesNotContain("Threshold sweep");
+
+                int agree = 0;
+                List<Integer> differ = new ArrayList<>();
+                for (String line : Files.readAllLines(out)) {
+                    JsonNode item = JSON.readTree(line);
+                    if (item.get("agrees").asBoolean()) agree++;
+                    else differ.add(item.get("line").asInt());
+                }
+                int compared = Files.readAllLines(out).size();
+                agreement.put(benchmark, new int[] {agree, compared});
+                different.put(benchmark, differ);
+                assertThat(row.group(8)).as("the column is the share of agreeing lines")
+                        .isEqualTo(String.format(java.util.Locale.ROOT, "%.2f", 100.0 * agree / compared));
+                assertThat(run.err()).contains("eval: " + agree + " of " + compared + " live labels agree");
+            }
+        }
+        System.out.println("eval agreement with the published 3B outputs: " + agreement.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue()[0] + "/" + e.getValue()[1] + " differ " + different.get(e.getKey()))
+                .sorted().toList());
+
+        // Request benchmarks with the input rail's early stop at "# Task 2" (docs/FIDELITY.md): no cut Task 1 on these
+        // two needs the rest of the output.
+        assertThat(agreement.get("HarmBenchPrompt")).containsExactly(239, 239);
+        assertThat(agreement.get("SimpleSafetyTests")).containsExactly(100, 100);
+        // NEEDS the stub to continue a cut generation (branch localai): two AegisSafetyTest outputs say no label in
+        // Task 1 and are continued, after which all 698 request labels are the published ones.
+        assertThat(agreement.get("AegisSafetyTest")).containsExactly(359, 359);
+        // NEEDS continuation as well: the output rail stops before "Answers:" and 50 / 31 / 30 of these outputs state
+        // no response label before it. With it, the labels that still differ come from the early stop itself:
+        // 4 XSTest outputs whose Task 3 conclusion contradicts their own answer block, and 16 refusal-benchmark
+        // outputs whose cut text gives the response label but no completion label (see the report).
+        assertThat(agreement.get("HarmBenchResponse")).containsExactly(602, 602);
+        assertThat(different.get("XSTestReponseHarmful")).containsExactly(269, 331, 334, 381);
+        assertThat(agreement.get("XSTestResponseRefusal")).containsExactly(433, 449);
     }
 
     @Test
