@@ -176,8 +176,11 @@ public final class Guard implements AutoCloseable {
         long start = System.nanoTime();
         GuardPrompt.Rendered rendered = prompt.renderDetailed(exchange);
         boolean stopsEarly = stopsEarly(rail, policy);
-        String key = VerdictCache.key(backend(rail).modelId(), rail.name() + (stopsEarly ? ":early" : ""),
-                rendered.text());
+        boolean allLabels = policy.readsAllLabels(rail);
+        // How the verdict was generated is part of the key: an early-stopped verdict may lack labels another
+        // policy reads.
+        String key = VerdictCache.key(backend(rail).modelId(), rail.name() + (stopsEarly ? ":early" : "")
+                + (stopsEarly && allLabels ? "+all" : ""), rendered.text());
         Assessment cached = cache.get(key);
         if (cached != null) {
             return CompletableFuture.completedFuture(decided(cached.servedAgain(Assessment.Source.CACHE, since(start)),
@@ -190,7 +193,7 @@ public final class Guard implements AutoCloseable {
             return running.thenApply(a -> decided(a.source() == Assessment.Source.MODEL
                     ? a.servedAgain(Assessment.Source.SHARED, since(start)) : a, rail, policy, since(start)));
         }
-        runModel(rendered, key, rail, policy, stopsEarly, start).whenComplete((assessment, error) -> {
+        runModel(rendered, key, rail, policy, stopsEarly, allLabels, start).whenComplete((assessment, error) -> {
             inFlight.remove(key, mine);
             if (error != null) mine.completeExceptionally(error);
             else mine.complete(assessment);
@@ -200,14 +203,15 @@ public final class Guard implements AutoCloseable {
 
     /** Asks the backend on a worker, within the timeout; always completes normally with an assessment. */
     private CompletableFuture<Assessment> runModel(GuardPrompt.Rendered rendered, String key, Rail rail,
-                                                   GuardPolicy policy, boolean stopsEarly, long start) {
+                                                   GuardPolicy policy, boolean stopsEarly, boolean allLabels,
+                                                   long start) {
         Instant deadline = Instant.now().plus(timeout);
         CompletableFuture<ModelRun> run = new CompletableFuture<>();
         Future<?> task;
         try {
             task = executor.submit(() -> {
                 try {
-                    run.complete(generateVerdict(rendered.text(), rail, stopsEarly, deadline));
+                    run.complete(generateVerdict(rendered.text(), rail, stopsEarly, allLabels, deadline));
                 } catch (Throwable t) {
                     run.completeExceptionally(t);
                 }
@@ -224,7 +228,7 @@ public final class Guard implements AutoCloseable {
                         Assessment.Source.MODEL, Optional.empty(), since(start), model.backendTime,
                         model.promptTokens, model.generatedTokens, backend(rail).modelId(), policy.enforces(),
                         rendered.neutralized());
-                if (hasNeededLabel(rail, model.verdict)) cache.put(key, assessment);
+                if (hasNeededLabels(rail, model.verdict, allLabels)) cache.put(key, assessment);
                 return assessment;
             }
             task.cancel(true);
@@ -238,7 +242,7 @@ public final class Guard implements AutoCloseable {
      * label for the rail, generation continues where it stopped (or, for the input rail with the label probe on, the
      * model is first asked for the request's label right away).
      */
-    private ModelRun generateVerdict(String text, Rail rail, boolean stopsEarly, Instant deadline) {
+    private ModelRun generateVerdict(String text, Rail rail, boolean stopsEarly, boolean allLabels, Instant deadline) {
         long start = System.nanoTime();
         GuardBackend backend = backend(rail);
         GenerationOptions full = GenerationOptions.maxTokens(maxTokens).withDeadline(deadline).withTopLogprobs(topLogprobs);
@@ -248,7 +252,8 @@ public final class Guard implements AutoCloseable {
             String stop = rail == Rail.INPUT ? TASK_2_HEADER : ANSWERS_HEADER;
             generation = backend.generate(text, full.withStopSequences(List.of(stop)));
             verdict = read(generation);
-            if (!hasNeededLabel(rail, verdict) && generation.finishReason() == Generation.FinishReason.STOP_SEQUENCE) {
+            if (!hasNeededLabels(rail, verdict, allLabels)
+                    && generation.finishReason() == Generation.FinishReason.STOP_SEQUENCE) {
                 Optional<Verdict> probed = rail == Rail.INPUT && labelProbe
                         ? probe(backend, text, generation, full) : Optional.empty();
                 if (probed.isPresent()) {
@@ -302,8 +307,11 @@ public final class Guard implements AutoCloseable {
     private record ModelRun(Verdict verdict, Duration backendTime, OptionalInt promptTokens,
                             OptionalInt generatedTokens) { }
 
-    private static boolean hasNeededLabel(Rail rail, Verdict verdict) {
-        return rail == Rail.INPUT ? verdict.request().isPresent() : verdict.response().isPresent();
+    /** The label of the text the rail guards, and on the output rail with {@code all} the other two as well. */
+    private static boolean hasNeededLabels(Rail rail, Verdict verdict, boolean all) {
+        if (rail == Rail.INPUT) return verdict.request().isPresent();
+        return verdict.response().isPresent()
+                && (!all || (verdict.request().isPresent() && verdict.completion().isPresent()));
     }
 
     /** An assessment made for another caller, decided by this caller's policy. */

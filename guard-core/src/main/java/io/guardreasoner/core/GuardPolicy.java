@@ -33,6 +33,15 @@ public interface GuardPolicy {
     }
 
     /**
+     * Whether decisions on this rail read the request and completion labels too, besides the label of the text the
+     * rail guards (e.g. to reprompt an over-refusal); an early-stopped check then goes on until it has them.
+     * Default false.
+     */
+    default boolean readsAllLabels(Rail rail) {
+        return false;
+    }
+
+    /**
      * Shadow mode: the same decisions as {@code policy}, not enforced. Use it to watch a guard on live traffic before
      * it acts: assessments, the audit log and the metrics carry each would-be decision with {@code enforced=false}.
      */
@@ -57,6 +66,11 @@ public interface GuardPolicy {
             @Override
             public boolean needsCompleteVerdict(Rail rail) {
                 return policy.needsCompleteVerdict(rail);
+            }
+
+            @Override
+            public boolean readsAllLabels(Rail rail) {
+                return policy.readsAllLabels(rail);
             }
 
             @Override

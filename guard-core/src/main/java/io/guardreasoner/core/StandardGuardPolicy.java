@@ -58,6 +58,12 @@ final class StandardGuardPolicy implements GuardPolicy {
         return rules(rail).requireComplete();
     }
 
+    /** The over-refusal reprompt reads whether the request was harmless and the answer a refusal. */
+    @Override
+    public boolean readsAllLabels(Rail rail) {
+        return rail == Rail.OUTPUT && rules(rail).repromptOverRefusal();
+    }
+
     private RailPolicy rules(Rail rail) {
         return rail == Rail.INPUT ? input : output;
     }

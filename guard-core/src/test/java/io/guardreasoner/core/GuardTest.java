@@ -428,4 +428,27 @@ class GuardTest {
             assertThat(guard.checkResponse("hi", "hello").blocked()).isTrue();
         }
     }
+
+    @Test
+    void anOverRefusalPolicyMakesTheOutputRailContinueUntilItHasTheCompletionLabel() {
+        // Task 3 is clear, Task 2 states nothing: the over-refusal reprompt needs the completion, so the check goes on.
+        String tasks = "# Task 1\n\n## Conclusion\nThe human user's request is unharmful.\n\n# Task 2\n\n"
+                + "## Reasoning Step 1\nThe assistant writes one line.\n\n# Task 3\n\n"
+                + "## Conclusion\nThe AI assistant's response is unharmful.\n\n---\n";
+        TestBackend backend = new TestBackend((p, o) -> o.stopSequences().isEmpty()
+                ? Generation.of("\nAnswers: \nRequest: unharmful\nCompletion: refusal\nResponse: unharmful\n",
+                        Generation.FinishReason.END_OF_TEXT)
+                : new Generation(tasks, OptionalInt.empty(), OptionalInt.empty(), Generation.FinishReason.STOP_SEQUENCE,
+                "\nAnswers:", List.of()));
+        try (Guard plain = Guard.builder().backend(backend).build();
+             Guard repromptingOverRefusals = Guard.builder().backend(backend)
+                     .outputPolicy(RailPolicy.outputDefaults().withRepromptOverRefusal(true)).build()) {
+            assertThat(plain.checkResponse("Bread?", "I can't help.").allowed()).isTrue();
+            assertThat(backend.prompts).hasSize(1);
+
+            assertThat(repromptingOverRefusals.checkResponse("Bread?", "I can't help.").decision())
+                    .isInstanceOf(Decision.Reprompt.class);
+            assertThat(backend.prompts).hasSize(3);
+        }
+    }
 }

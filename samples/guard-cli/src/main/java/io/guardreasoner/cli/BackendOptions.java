@@ -70,6 +70,9 @@ final class BackendOptions {
                 .timeout(Duration.ofSeconds(timeoutSeconds))
                 .maxConcurrent(concurrency)
                 .maxQueued(Math.max(256, concurrency * 4))
+                // The CLI reports the model's whole verdict (its `complete` field, eval's F1 against the published
+                // outputs): the output rail writes the answer block. The input rail keeps its early stop.
+                .outputEarlyStop(false)
                 .build();
     }
 
