@@ -6,6 +6,8 @@ import io.guardreasoner.core.Guard;
 import io.guardreasoner.langchain4j.GuardReasonerInputGuardrail;
 import io.guardreasoner.langchain4j.GuardReasonerModerationModel;
 import io.guardreasoner.langchain4j.GuardReasonerOutputGuardrail;
+import io.guardreasoner.langchain4j.InputMode;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -14,7 +16,9 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * LangChain4j beans over the configured {@link Guard}: the input and output guardrails and a ModerationModel, and
- * the bridge that hands these beans to {@code @InputGuardrails}/{@code @OutputGuardrails} on AI services.
+ * the bridge that hands these beans to {@code @InputGuardrails}/{@code @OutputGuardrails} on AI services. With
+ * {@code guardreasoner.input.mode=parallel} or {@code guardreasoner.tools.enabled=true}, the application's chat models
+ * are wrapped in the guarded ones, which then check what the guardrail beans would have (those pass it on).
  */
 @AutoConfiguration(after = GuardReasonerAutoConfiguration.class)
 @ConditionalOnClass(InputGuardrail.class)
@@ -24,13 +28,26 @@ public class GuardReasonerLangChain4jAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     GuardReasonerInputGuardrail guardReasonerInputGuardrail(Guard guard, GuardReasonerProperties properties) {
+        if (properties.input().mode() == InputMode.PARALLEL) {
+            return new ModelCheckedGuardrails.Input(() -> guard, properties.input().vetoMode());
+        }
         return new GuardReasonerInputGuardrail(guard, properties.input().vetoMode());
     }
 
     @Bean
     @ConditionalOnMissingBean
     GuardReasonerOutputGuardrail guardReasonerOutputGuardrail(Guard guard, GuardReasonerProperties properties) {
+        if (properties.wrapsChatModels()) {
+            return new ModelCheckedGuardrails.Output(() -> guard, properties.output().vetoMode());
+        }
         return new GuardReasonerOutputGuardrail(guard, properties.output().vetoMode());
+    }
+
+    /** With a parallel input rail or the tool rail, the application's chat models are wrapped to run those checks. */
+    @Bean
+    static GuardedChatModelsPostProcessor guardReasonerChatModelsPostProcessor(
+            ObjectProvider<GuardReasonerProperties> properties, ObjectProvider<Guard> guard) {
+        return new GuardedChatModelsPostProcessor(properties, guard);
     }
 
     @Bean

@@ -3,6 +3,7 @@ package io.guardreasoner.spring;
 import io.guardreasoner.core.GuardAction;
 import io.guardreasoner.core.GuardPolicy;
 import io.guardreasoner.core.RailPolicy;
+import io.guardreasoner.langchain4j.InputMode;
 import io.guardreasoner.langchain4j.VetoMode;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -25,6 +26,7 @@ import java.util.List;
  * @param fallback     a second backend tried when the first one fails: none, or another backend
  * @param input        the input rail's policy: what happens to user messages
  * @param output       the output rail's policy: what happens to model answers
+ * @param tools        the tool-call rail: tool calls judged before the AI service runs them
  * @param cache        the verdict cache
  * @param timeout      the most one check may take, queueing included; then the rail's on-failure action applies
  * @param maxTokens    the most tokens the guard model may generate per check
@@ -42,6 +44,7 @@ public record GuardReasonerProperties(
         @DefaultValue("none") FallbackType fallback,
         @DefaultValue Input input,
         @DefaultValue Output output,
+        @DefaultValue Tools tools,
         @DefaultValue Cache cache,
         @DefaultValue("120s") Duration timeout,
         @DefaultValue("1024") int maxTokens,
@@ -200,6 +203,9 @@ public record GuardReasonerProperties(
      * @param requireConsistent treat a verdict whose reasoning contradicts its labels as incomplete
      * @param vetoMode          how the guardrail reports a block to LangChain4j: failure (other guardrails still
      *                          run) or fatal (the call stops at once)
+     * @param mode              when the user message is checked: sequential (the input guardrail, before the chat
+     *                          model runs) or parallel (the application's chat models are wrapped and check it while
+     *                          they already answer; nothing is released before the verdict)
      */
     public record Input(
             @DefaultValue("block") GuardAction onHarmful,
@@ -208,7 +214,8 @@ public record GuardReasonerProperties(
             String rewriteMessage,
             @DefaultValue("false") boolean requireComplete,
             @DefaultValue("false") boolean requireConsistent,
-            @DefaultValue("failure") VetoMode vetoMode) {
+            @DefaultValue("failure") VetoMode vetoMode,
+            @DefaultValue("sequential") InputMode mode) {
 
         public Input {
             noReprompt("input.on-harmful", onHarmful);
@@ -275,6 +282,20 @@ public record GuardReasonerProperties(
                     .withOverRefusalGuidance(overRefusalGuidance == null ? base.overRefusalGuidance() : overRefusalGuidance)
                     .withRequireComplete(requireComplete).withRequireConsistent(requireConsistent);
         }
+    }
+
+    /**
+     * The tool-call rail.
+     *
+     * @param enabled judge the tool calls a model answer asks for on the output rail (as {@code Tool call: name({...})}
+     *                lines) before the AI service runs them; the application's chat models are wrapped to do it
+     */
+    public record Tools(@DefaultValue("false") boolean enabled) {
+    }
+
+    /** True when the starter wraps the application's chat models in the guarded ones: a parallel input rail or the tool rail. */
+    boolean wrapsChatModels() {
+        return input.mode() == InputMode.PARALLEL || tools.enabled();
     }
 
     /**
