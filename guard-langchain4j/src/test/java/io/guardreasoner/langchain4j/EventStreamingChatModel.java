@@ -85,6 +85,7 @@ final class EventStreamingChatModel implements StreamingChatModel {
 
     private final Function<ChatRequest, Answer> answers;
     private final List<ChatRequest> requests = new CopyOnWriteArrayList<>();
+    private final CountDownLatch firstEventSent = new CountDownLatch(1);
     private final CountDownLatch firstStreamEnded = new CountDownLatch(1);
     private final CountDownLatch cancelled = new CountDownLatch(1);
     private final AtomicInteger eventsAfterCancel = new AtomicInteger();
@@ -146,6 +147,7 @@ final class EventStreamingChatModel implements StreamingChatModel {
                 eventsAfterCancel.incrementAndGet();
             }
             event.run();
+            firstEventSent.countDown();
         }
     }
 
@@ -183,6 +185,11 @@ final class EventStreamingChatModel implements StreamingChatModel {
         public boolean isCancelled() {
             return cancelledHere;
         }
+    }
+
+    /** Waits until a stream has sent its first event. */
+    void awaitFirstEvent() throws InterruptedException {
+        if (!firstEventSent.await(10, TimeUnit.SECONDS)) throw new AssertionError("the stream sent nothing");
     }
 
     /** Waits until the first stream has sent its last event (or stopped after a cancel). */

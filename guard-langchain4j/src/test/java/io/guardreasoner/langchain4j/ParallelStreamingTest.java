@@ -117,15 +117,19 @@ class ParallelStreamingTest {
     @Test
     void aStreamThatIgnoresTheCancelLeaksNothingAfterIt() throws Exception {
         EventStreamingChatModel model = EventStreamingChatModel.answering(Answer.text(HARMFUL_ANSWER)
-                .pausing(Duration.ofMillis(30)).ignoringCancel());
+                .pausing(Duration.ofMillis(100)).ignoringCancel());
         List<String> partials = new CopyOnWriteArrayList<>();
         CompletableFuture<Throwable> error = new CompletableFuture<>();
+        backend.holdInput();
 
         assistant(parallel(model, guard)).chat(HARMFUL_REQUEST)
                 .onPartialResponse(partials::add)
                 .onCompleteResponse(r -> error.complete(null))
                 .onError(error::complete)
                 .start();
+        // The veto comes mid-stream: the wrapper cancels, the model streams on regardless.
+        model.awaitFirstEvent();
+        backend.releaseInput();
         assertThat(error.get(10, TimeUnit.SECONDS)).isInstanceOf(InputGuardrailException.class);
         model.awaitFirstStreamEnd();
 

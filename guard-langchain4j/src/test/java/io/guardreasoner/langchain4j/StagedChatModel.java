@@ -20,6 +20,7 @@ final class StagedChatModel implements ChatModel {
 
     private final Function<ChatRequest, AiMessage> answers;
     private final List<ChatRequest> requests = new CopyOnWriteArrayList<>();
+    private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch answered = new CountDownLatch(1);
     private final CountDownLatch interrupted = new CountDownLatch(1);
     private volatile boolean hang;
@@ -50,6 +51,7 @@ final class StagedChatModel implements ChatModel {
     @Override
     public ChatResponse doChat(ChatRequest request) {
         requests.add(request);
+        started.countDown();
         if (hang) {
             try {
                 Thread.sleep(TimeUnit.MINUTES.toMillis(5));
@@ -63,6 +65,11 @@ final class StagedChatModel implements ChatModel {
         return ChatResponse.builder().aiMessage(answer)
                 .finishReason(answer.hasToolExecutionRequests() ? FinishReason.TOOL_EXECUTION : FinishReason.STOP)
                 .build();
+    }
+
+    /** Waits until the model has received its first request. */
+    void awaitRequest() throws InterruptedException {
+        if (!started.await(10, TimeUnit.SECONDS)) throw new AssertionError("the chat model was never called");
     }
 
     /** Waits until the model has given its first answer. */
