@@ -30,7 +30,14 @@ import java.util.function.Supplier;
  * How much of the guard's latency {@link InputMode#PARALLEL} hides: guarded turns (input check, chat answer, output
  * check) in sequential and parallel mode, blocking and streaming, in the same run, against two stub servers over real
  * HTTP, one playing GuardReasoner (through the real LocalAI backend) and one the chat model, each answering after a
- * fixed delay. Prints a markdown table. Not a test: run it by hand (the command is in docs/PERFORMANCE.md).
+ * fixed delay. Prints a markdown table. Not a test: run it by hand, from the repository root:
+ *
+ * <pre>
+ * ./mvnw -B -o -q -pl guard-langchain4j -am test-compile dependency:build-classpath \
+ *     -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+ * java -cp guard-langchain4j/target/test-classes:guard-langchain4j/target/classes:$(cat guard-langchain4j/target/bench.classpath) \
+ *     io.guardreasoner.langchain4j.ParallelInputBenchmark --delay-ms 2000 --turns 5
+ * </pre>
  *
  * <p>Arguments: {@code [--delay-ms 2000] [--turns 5]}.
  */
