@@ -94,10 +94,9 @@ public class GuardReasonerInputGuardrail implements InputGuardrail {
         return switch (assessment.effectiveDecision()) {
             case Decision.Allow allow -> success();
             case Decision.Rewrite rewrite -> successWith(rewrite.text());
-            case Decision.Block block -> veto(mode, Texts.vetoMessage(assessment));
-            // A custom policy asked to reprompt, but there is no answer yet to redo: the safe reading is a veto.
-            case Decision.Reprompt reprompt -> veto(mode, Texts.vetoMessage(assessment,
-                    "the policy asked for a reprompt, which the input rail cannot do (" + reprompt.guidance() + ")"));
+            // A reprompt (a custom policy's) has no answer to redo yet: the safe reading is a veto.
+            case Decision.Block block -> veto(mode, Texts.inputVetoMessage(assessment));
+            case Decision.Reprompt reprompt -> veto(mode, Texts.inputVetoMessage(assessment));
         };
     }
 

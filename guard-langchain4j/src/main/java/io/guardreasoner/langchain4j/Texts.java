@@ -68,6 +68,18 @@ final class Texts {
         return vetoMessage(assessment, reason);
     }
 
+    /**
+     * Why the input rail vetoes a request: for a block, its reason; for a reprompt (which a custom policy may ask
+     * for, though there is no answer to redo yet), that it cannot be done.
+     */
+    static String inputVetoMessage(Assessment assessment) {
+        if (assessment.effectiveDecision() instanceof Decision.Reprompt reprompt) {
+            return vetoMessage(assessment, "the policy asked for a reprompt, which the input rail cannot do ("
+                    + reprompt.guidance() + ")");
+        }
+        return vetoMessage(assessment);
+    }
+
     /** The verdict's labels in brackets, or why there is no verdict; nothing when the reason already lists them. */
     static String labels(Assessment assessment, String reason) {
         if (reason.contains("request=")) return "";

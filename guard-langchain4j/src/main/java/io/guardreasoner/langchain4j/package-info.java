@@ -1,6 +1,7 @@
 /**
  * GuardReasoner in front of LangChain4j AI services: input and output guardrails, a {@code ModerationModel} for
- * {@code @Moderate}, and a streaming model that only streams text the guard has passed.
+ * {@code @Moderate}, and guarded chat models ({@link io.guardreasoner.langchain4j.GuardedChatModel},
+ * {@link io.guardreasoner.langchain4j.GuardedStreamingChatModel}) that only release what the guard has passed.
  *
  * <p><b>How a guardrail gets its guard.</b> Given to the AiServices builder, a guardrail uses the guard you pass:
  * {@code .inputGuardrails(new GuardReasonerInputGuardrail(guard))}. Named in {@code @InputGuardrails} /
@@ -15,5 +16,10 @@
  * {@code onPartialResponse} after its output guardrails ran, even when they rewrote the answer. Wrap the streaming
  * model in {@link io.guardreasoner.langchain4j.GuardedStreamingChatModel} instead of declaring an output guardrail
  * on a streaming method.
+ *
+ * <p><b>Hiding the guard's latency.</b> With {@link io.guardreasoner.langchain4j.InputMode#PARALLEL}, a guarded chat
+ * model checks the user's message while the chat model already answers it and releases nothing before the verdict;
+ * {@link io.guardreasoner.langchain4j.ForgetBlockedRequests} takes a blocked message back out of the chat memory.
+ * With {@code toolCalls(true)} it judges the tool calls an answer asks for before the AI service can run them.
  */
 package io.guardreasoner.langchain4j;

@@ -313,6 +313,51 @@ class GuardedStreamingChatModelTest {
     }
 
     @Test
+    void everyStreamingEntryPointOfThisLangChain4jIsGuarded() throws Exception {
+        GuardedStreamingChatModel model = GuardedStreamingChatModel.builder()
+                .delegate(ScriptedStreamingChatModel.answering(HARMFUL_ANSWER)).guard(guard).build();
+        ChatRequest request = ChatRequest.builder().messages(UserMessage.from(DRAIN)).build();
+        List<java.util.function.Consumer<StreamingChatResponseHandler>> calls = new ArrayList<>(List.of(
+                h -> model.chat(request, h), h -> model.chat(DRAIN, h), h -> model.chat(List.of(UserMessage.from(DRAIN)), h)));
+        // chat(ChatRequest, ChatRequestOptions, handler) arrived in LangChain4j 1.13.
+        Class<?> options = GuardedChatModelTest.optionsClass();
+        if (options != null) {
+            java.lang.reflect.Method chat = StreamingChatModel.class.getMethod("chat", ChatRequest.class, options,
+                    StreamingChatResponseHandler.class);
+            Object empty = options.getField("EMPTY").get(null);
+            calls.add(h -> {
+                try {
+                    chat.invoke(model, request, empty, h);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+        for (var call : calls) {
+            List<String> partials = new CopyOnWriteArrayList<>();
+            CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+            call.accept(new StreamingChatResponseHandler() {
+                @Override
+                public void onPartialResponse(String partial) {
+                    partials.add(partial);
+                }
+
+                @Override
+                public void onCompleteResponse(ChatResponse response) {
+                    done.complete(response);
+                }
+
+                @Override
+                public void onError(Throwable error) {
+                    done.completeExceptionally(error);
+                }
+            });
+            assertThat(done.get(10, TimeUnit.SECONDS).aiMessage().text()).isEqualTo(RailPolicy.DEFAULT_OUTPUT_REWRITE);
+            assertThat(String.join("", partials)).isEqualTo(RailPolicy.DEFAULT_OUTPUT_REWRITE);
+        }
+    }
+
+    @Test
     void usesTheDefaultGuardWhenNoneIsGiven() throws Exception {
         GuardReasoner.setDefault(guard);
         try {

@@ -6,7 +6,9 @@ import io.guardreasoner.core.Guard;
 import io.guardreasoner.langchain4j.GuardReasonerInputGuardrail;
 import io.guardreasoner.langchain4j.GuardReasonerModerationModel;
 import io.guardreasoner.langchain4j.GuardReasonerOutputGuardrail;
+import io.guardreasoner.langchain4j.InputMode;
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -16,7 +18,10 @@ import org.springframework.context.annotation.Bean;
 /**
  * LangChain4j beans over the configured {@link Guard}: the input and output guardrails and a ModerationModel, and
  * the bridge that hands these beans to {@code @InputGuardrails}/{@code @OutputGuardrails} on AI services. The
- * guardrails apply {@code guardreasoner.services.<bean name>.*} to the AI service of that name.
+ * guardrails apply {@code guardreasoner.services.<bean name>.*} to the AI service of that name. With
+ * {@code guardreasoner.input.mode=parallel} or {@code guardreasoner.tools.enabled=true}, the application's chat models
+ * are wrapped in the guarded ones, which then check what the guardrail beans would have (those pass it on, and the
+ * wrapped models decide with the global rules).
  */
 @AutoConfiguration(after = GuardReasonerAutoConfiguration.class)
 @ConditionalOnClass(InputGuardrail.class)
@@ -32,6 +37,9 @@ public class GuardReasonerLangChain4jAutoConfiguration {
     @ConditionalOnMissingBean
     GuardReasonerInputGuardrail guardReasonerInputGuardrail(Guard guard, GuardReasonerProperties properties,
                                                             ServicePolicies services) {
+        if (properties.input().mode() == InputMode.PARALLEL) {
+            return new ModelCheckedGuardrails.Input(() -> guard, properties.input().vetoMode());
+        }
         return new ServiceInputGuardrail(guard, properties.input().vetoMode(), services);
     }
 
@@ -39,7 +47,17 @@ public class GuardReasonerLangChain4jAutoConfiguration {
     @ConditionalOnMissingBean
     GuardReasonerOutputGuardrail guardReasonerOutputGuardrail(Guard guard, GuardReasonerProperties properties,
                                                               ServicePolicies services) {
+        if (properties.wrapsChatModels()) {
+            return new ModelCheckedGuardrails.Output(() -> guard, properties.output().vetoMode());
+        }
         return new ServiceOutputGuardrail(guard, properties.output().vetoMode(), services);
+    }
+
+    /** With a parallel input rail or the tool rail, the application's chat models are wrapped to run those checks. */
+    @Bean
+    static GuardedChatModelsPostProcessor guardReasonerChatModelsPostProcessor(
+            ObjectProvider<GuardReasonerProperties> properties, ObjectProvider<Guard> guard) {
+        return new GuardedChatModelsPostProcessor(properties, guard);
     }
 
     @Bean

@@ -4,6 +4,7 @@ import io.guardreasoner.core.GuardAction;
 import io.guardreasoner.core.GuardPolicy;
 import io.guardreasoner.core.Rail;
 import io.guardreasoner.core.RailPolicy;
+import io.guardreasoner.langchain4j.InputMode;
 import io.guardreasoner.langchain4j.VetoMode;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -33,6 +34,7 @@ import java.util.function.Supplier;
  * @param input        the input rail's policy (what happens to user messages) and, optionally, its own backend
  * @param output       the output rail's policy (what happens to model answers) and, optionally, its own backend
  * @param services     per AI service (by bean name), the rail settings and mode that differ from the global ones
+ * @param tools        the tool-call rail: tool calls judged before the AI service runs them
  * @param cache        the verdict cache
  * @param timeout      the most one check may take, queueing included; then the rail's on-failure action applies
  * @param maxTokens    the most tokens the guard model may generate per check
@@ -52,6 +54,7 @@ public record GuardReasonerProperties(
         @DefaultValue Input input,
         @DefaultValue Output output,
         Map<String, Service> services,
+        @DefaultValue Tools tools,
         @DefaultValue Cache cache,
         @DefaultValue("120s") Duration timeout,
         @DefaultValue("1024") int maxTokens,
@@ -244,6 +247,9 @@ public record GuardReasonerProperties(
      * @param jlama             this rail's Jlama settings; each one unset takes guardreasoner.jlama's (model and
      *                          model-dir count as one setting)
      * @param localai           this rail's LocalAI settings; each one unset takes guardreasoner.localai's
+     * @param mode              when the user message is checked: sequential (the input guardrail, before the chat
+     *                          model runs) or parallel (the application's chat models are wrapped and check it while
+     *                          they already answer; nothing is released before the verdict)
      */
     public record Input(
             @DefaultValue("block") GuardAction onHarmful,
@@ -256,7 +262,8 @@ public record GuardReasonerProperties(
             Double harmfulThreshold,
             BackendType backend,
             @DefaultValue RailJlama jlama,
-            @DefaultValue RailLocalai localai) {
+            @DefaultValue RailLocalai localai,
+            @DefaultValue("sequential") InputMode mode) {
 
         public Input {
             noReprompt("input.on-harmful", onHarmful);
@@ -272,7 +279,8 @@ public record GuardReasonerProperties(
             return new Input(or(own.onHarmful(), onHarmful), or(own.onIncomplete(), onIncomplete),
                     or(own.onFailure(), onFailure), or(own.rewriteMessage(), rewriteMessage),
                     or(own.requireComplete(), requireComplete), or(own.requireConsistent(), requireConsistent),
-                    or(own.vetoMode(), vetoMode), or(own.harmfulThreshold(), harmfulThreshold), backend, jlama, localai);
+                    or(own.vetoMode(), vetoMode), or(own.harmfulThreshold(), harmfulThreshold), backend, jlama, localai,
+                    mode);
         }
 
         private static void noReprompt(String property, GuardAction action) {
@@ -440,6 +448,20 @@ public record GuardReasonerProperties(
         }
 
         private static final String OUTPUT_ONLY = "applies to the output rail only";
+    }
+
+    /**
+     * The tool-call rail.
+     *
+     * @param enabled judge the tool calls a model answer asks for on the output rail (as {@code Tool call: name({...})}
+     *                lines) before the AI service runs them; the application's chat models are wrapped to do it
+     */
+    public record Tools(@DefaultValue("false") boolean enabled) {
+    }
+
+    /** True when the starter wraps the application's chat models in the guarded ones: a parallel input rail or the tool rail. */
+    boolean wrapsChatModels() {
+        return input.mode() == InputMode.PARALLEL || tools.enabled();
     }
 
     /**
