@@ -39,8 +39,11 @@ public class GuardReasonerAutoConfiguration {
                 .timeout(properties.timeout())
                 .maxTokens(properties.maxTokens())
                 .earlyStop(properties.earlyStop())
+                .labelProbe(properties.labelProbe())
+                .topLogprobs(properties.topLogprobs())
                 .maxConcurrent(properties.maxConcurrent())
                 .maxQueued(properties.maxQueued());
+        if (properties.outputEarlyStop() != null) builder.outputEarlyStop(properties.outputEarlyStop());
         listeners.orderedStream().forEach(builder::listener);
         return builder.build();
     }

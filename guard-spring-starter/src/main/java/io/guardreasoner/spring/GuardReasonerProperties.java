@@ -39,6 +39,12 @@ import java.util.function.Supplier;
  * @param timeout      the most one check may take, queueing included; then the rail's on-failure action applies
  * @param maxTokens    the most tokens the guard model may generate per check
  * @param earlyStop    on the input rail, stop generating once Task 1 (the request label) is answered
+ * @param outputEarlyStop on the output rail, stop generating once Task 3's conclusion is out, before the answer
+ *                     block; unset: on unless output.require-complete is set
+ * @param labelProbe   when a cut Task 1 states no clear label, ask the model for the request's label right away
+ *                     instead of letting it finish (the label is then conditioned on Task 1 alone)
+ * @param topLogprobs  likeliest tokens the backend reports per generated position, for the verdict's label
+ *                     confidence (and the harmful thresholds); 0 asks for none
  * @param maxConcurrent checks that run at once
  * @param maxQueued    checks that may wait for a worker; more fail at once as overloaded
  * @param audit        the SLF4J audit log
@@ -59,6 +65,9 @@ public record GuardReasonerProperties(
         @DefaultValue("120s") Duration timeout,
         @DefaultValue("1024") int maxTokens,
         @DefaultValue("true") boolean earlyStop,
+        Boolean outputEarlyStop,
+        @DefaultValue("false") boolean labelProbe,
+        @DefaultValue("5") int topLogprobs,
         @DefaultValue("4") int maxConcurrent,
         @DefaultValue("256") int maxQueued,
         @DefaultValue Audit audit) {
@@ -71,6 +80,7 @@ public record GuardReasonerProperties(
         if (maxTokens < 1) throw invalid("max-tokens", maxTokens, "must be at least 1");
         if (maxConcurrent < 1) throw invalid("max-concurrent", maxConcurrent, "must be at least 1");
         if (maxQueued < 1) throw invalid("max-queued", maxQueued, "must be at least 1");
+        if (topLogprobs < 0 || topLogprobs > 20) throw invalid("top-logprobs", topLogprobs, "must be 0 (none) to 20");
         if ((backend == BackendType.LOCALAI || fallback == FallbackType.LOCALAI) && localai.baseUrls().isEmpty()) {
             throw invalid("localai.base-urls", "", "is required when the guard runs on LocalAI; "
                     + "set it to the server's OpenAI-compatible base URL, e.g. http://localhost:8080/v1");
@@ -179,6 +189,8 @@ public record GuardReasonerProperties(
      * @param loadOnStartup load the model while the application starts instead of at the first check
      * @param quantization  how BF16/F32 weights run: none, runtime-q4, or pre-quantized-q4 (once, into cache-dir)
      * @param maxContextTokens the most tokens a prompt plus its verdict may have; 0 uses the backend's default
+     * @param kvCacheEntries recent token sequences whose KV state stays in memory for reuse (the output rail reuses its
+     *                      request's from the input rail; an early stop resumes from it); 0 keeps only the instruction's
      */
     public record Jlama(
             @DefaultValue("yueliu1999/GuardReasoner-3B") String model,
@@ -187,9 +199,11 @@ public record GuardReasonerProperties(
             @DefaultValue("0") int threads,
             @DefaultValue("false") boolean loadOnStartup,
             @DefaultValue("pre-quantized-q4") JlamaQuantization quantization,
-            @DefaultValue("0") int maxContextTokens) {
+            @DefaultValue("0") int maxContextTokens,
+            @DefaultValue("4") int kvCacheEntries) {
 
         public Jlama {
+            if (kvCacheEntries < 0) throw invalid("jlama.kv-cache-entries", kvCacheEntries, "must be 0 or more");
             if (threads < 0) throw invalid("jlama.threads", threads, "must be 0 (automatic) or more");
             if (maxContextTokens < 0 || maxContextTokens == 1) {
                 throw invalid("jlama.max-context-tokens", maxContextTokens, "must be 0 (default) or at least 2");
@@ -379,9 +393,10 @@ public record GuardReasonerProperties(
      * @param loadOnStartup    load this rail's model while the application starts
      * @param quantization     how BF16/F32 weights run: none, runtime-q4 or pre-quantized-q4
      * @param maxContextTokens the most tokens a prompt plus its verdict may have
+     * @param kvCacheEntries   recent token sequences whose KV state this rail's model keeps for reuse
      */
     public record RailJlama(String model, Path modelDir, Path cacheDir, Integer threads, Boolean loadOnStartup,
-                            JlamaQuantization quantization, Integer maxContextTokens) {
+                            JlamaQuantization quantization, Integer maxContextTokens, Integer kvCacheEntries) {
 
         /** The global settings with this rail's own in place of the ones it sets. */
         Jlama over(Jlama global) {
@@ -389,7 +404,8 @@ public record GuardReasonerProperties(
             return new Jlama(ownModel ? (model != null ? model : global.model()) : global.model(),
                     ownModel ? modelDir : global.modelDir(), or(cacheDir, global.cacheDir()),
                     or(threads, global.threads()), or(loadOnStartup, global.loadOnStartup()),
-                    or(quantization, global.quantization()), or(maxContextTokens, global.maxContextTokens()));
+                    or(quantization, global.quantization()), or(maxContextTokens, global.maxContextTokens()),
+                    or(kvCacheEntries, global.kvCacheEntries()));
         }
     }
 

@@ -25,6 +25,7 @@ final class JlamaBackendFactory implements GuardBackendFactory {
             if (settings.cacheDir() != null) builder.cacheDir(settings.cacheDir());
             if (settings.threads() > 0) builder.threads(settings.threads());
             if (settings.maxContextTokens() > 0) builder.maxContextTokens(settings.maxContextTokens());
+            builder.kvCacheEntries(settings.kvCacheEntries());
             return builder.build();
         });
         if (settings.loadOnStartup()) backend.load();

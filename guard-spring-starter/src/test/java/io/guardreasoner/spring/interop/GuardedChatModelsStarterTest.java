@@ -120,8 +120,9 @@ class GuardedChatModelsStarterTest {
             assertThat(context).hasNotFailed();
             assertThat(context.getBean(ChatModel.class)).isInstanceOf(LocalAiChatModel.class);
             assertThat(context.getBean(StreamingChatModel.class)).isInstanceOf(LocalAiStreamingChatModel.class);
-            assertThat(context.getBean(GuardReasonerInputGuardrail.class).getClass()).isEqualTo(GuardReasonerInputGuardrail.class);
-            assertThat(context.getBean(GuardReasonerOutputGuardrail.class).getClass()).isEqualTo(GuardReasonerOutputGuardrail.class);
+            // The per-service guardrails (which check), not the pass-through ones of wrapped models.
+            assertThat(context.getBean(GuardReasonerInputGuardrail.class).getClass().getSimpleName()).isEqualTo("ServiceInputGuardrail");
+            assertThat(context.getBean(GuardReasonerOutputGuardrail.class).getClass().getSimpleName()).isEqualTo("ServiceOutputGuardrail");
         });
     }
 
@@ -199,8 +200,8 @@ class GuardedChatModelsStarterTest {
                     assertThat(model).isInstanceOfSatisfying(GuardedChatModel.class,
                             m -> assertThat(m.inputMode()).isEqualTo(InputMode.SEQUENTIAL));
                     // Sequential input: the input guardrail bean still checks; the output one steps aside.
-                    assertThat(context.getBean(GuardReasonerInputGuardrail.class).getClass())
-                            .isEqualTo(GuardReasonerInputGuardrail.class);
+                    assertThat(context.getBean(GuardReasonerInputGuardrail.class).getClass().getSimpleName())
+                            .isEqualTo("ServiceInputGuardrail");
                     Mailer mailer = new Mailer();
                     Emailer emailer = AiServices.builder(Emailer.class).chatModel(model).tools(mailer)
                             .inputGuardrails(context.getBean(GuardReasonerInputGuardrail.class))
