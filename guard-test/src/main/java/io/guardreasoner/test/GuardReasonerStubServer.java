@@ -107,7 +107,9 @@ public final class GuardReasonerStubServer implements AutoCloseable {
          * "logprob"}]}]}}, as llama.cpp's {@code llama-server} and LocalAI send it; after a stop sequence, as many
          * tokens as the stop sequence has are dropped from the end, as llama.cpp does.
          */
-        LLAMA_CPP
+        LLAMA_CPP,
+        /** No token probabilities, whatever the request asks, as a server without logprobs support answers. */
+        NONE
     }
 
     /** A fault for every completion whose judged exchange matches. */
@@ -470,7 +472,7 @@ public final class GuardReasonerStubServer implements AutoCloseable {
             choice.put("index", i);
             choice.put("finish_reason", finish);
             choice.put("text", text);
-            if (logprobs != null) {
+            if (logprobs != null && logprobsFormat != LogprobsFormat.NONE) {
                 choice.set("logprobs", logprobs(answer, text, stop, logprobs, prompts.get(i).length()));
             }
         }
