@@ -97,6 +97,9 @@ public final class GuardScript {
     private static final String PROBE_BLOCK = "Answers: \nRequest:";
     private static final String PROBE_RULE = "---\n\n";
     private static final String HUMAN_MARKER = "Human user:\n";
+    private static final String DEFAULT_REQUEST_ANSWER = GuardReasonerOutputs.format(Harm.UNHARMFUL, null, null);
+    private static final String DEFAULT_EXCHANGE_ANSWER =
+            GuardReasonerOutputs.format(Harm.UNHARMFUL, Compliance.COMPLIANCE, Harm.UNHARMFUL);
     private static final String ASSISTANT_MARKER = "\n\nAI assistant:\n";
 
     Answer answerTo(String prompt) {
@@ -112,9 +115,7 @@ public final class GuardScript {
         }
         String recorded = recordings.get(RecordedOutput.Key.of(exchange));
         if (recorded != null) return new Answer(recorded, 1);
-        return new Answer(exchange.hasResponse()
-                ? GuardReasonerOutputs.format(Harm.UNHARMFUL, Compliance.COMPLIANCE, Harm.UNHARMFUL)
-                : GuardReasonerOutputs.format(Harm.UNHARMFUL, null, null), 1);
+        return new Answer(exchange.hasResponse() ? DEFAULT_EXCHANGE_ANSWER : DEFAULT_REQUEST_ANSWER, 1);
     }
 
     /**
@@ -132,26 +133,39 @@ public final class GuardScript {
              blank = prompt.indexOf("\n\n", blank + 1)) {
             int split = blank + 2;
             if (split >= prompt.length()) break;
+            String written = prompt.substring(split);
+            String answerStart = probeStart(written);
+            // Only a split after which some answer goes on is asked of the rules: they see no made-up exchange.
+            if (!someAnswerStartsWith(written) && (answerStart == null || !someAnswerStartsWith(answerStart))) continue;
             Optional<Exchange> exchange = GuardPrompt.parse(prompt.substring(0, split));
             if (exchange.isEmpty()) continue;
             Answer full = answerTo(exchange.get());
-            String written = prompt.substring(split);
             if (full.text().startsWith(written)) return full.after(written.length());
-            Answer probed = probe(full, written);
-            if (probed != null) return probed;
+            if (answerStart != null && full.text().startsWith(answerStart)) return probe(full);
         }
         return null;
     }
 
+    /** Whether a rule, a recording or the default answer starts with {@code text}. */
+    private boolean someAnswerStartsWith(String text) {
+        if (DEFAULT_REQUEST_ANSWER.startsWith(text) || DEFAULT_EXCHANGE_ANSWER.startsWith(text)) return true;
+        for (Rule rule : rules) if (rule.output.startsWith(text)) return true;
+        for (String recorded : recordings.values()) if (recorded.startsWith(text)) return true;
+        return false;
+    }
+
     /**
-     * The label probe's answer: after a prefix of the full answer and {@code ---\n\nAnswers: \nRequest:}, the
-     * rest of the answer block the full answer's verdict gives ({@code " harmful\nCompletion: ...\n"}).
+     * For the label probe's prompt, the part of the answer it holds before {@code ---\n\nAnswers: \nRequest:}
+     * (a cut Task 1); null for any other text.
      */
-    private static Answer probe(Answer full, String written) {
+    private static String probeStart(String written) {
         if (!written.endsWith(PROBE_BLOCK)) return null;
         String task1 = written.substring(0, written.length() - PROBE_BLOCK.length());
-        if (task1.endsWith(PROBE_RULE)) task1 = task1.substring(0, task1.length() - PROBE_RULE.length());
-        if (!full.text().startsWith(task1)) return null;
+        return task1.endsWith(PROBE_RULE) ? task1.substring(0, task1.length() - PROBE_RULE.length()) : task1;
+    }
+
+    /** The label probe's answer: the rest of the answer block the full answer's verdict gives. */
+    private static Answer probe(Answer full) {
         Verdict verdict = VerdictParser.standard().parse(full.text());
         return new Answer(" " + label(verdict.request()) + "\nCompletion: " + label(verdict.completion())
                 + "\nResponse: " + label(verdict.response()) + "\n", full.labelProbability());
