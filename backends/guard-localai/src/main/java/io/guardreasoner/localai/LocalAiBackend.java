@@ -1,6 +1,5 @@
 package io.guardreasoner.localai;
 
-import io.guardreasoner.core.GeneratedToken;
 import io.guardreasoner.core.Generation;
 import io.guardreasoner.core.GenerationOptions;
 import io.guardreasoner.core.GuardBackend;
@@ -35,7 +34,8 @@ import java.util.function.LongSupplier;
  * {@code LocalAiLanguageModel} sends, plus {@code stop} per call, and {@code logprobs}/{@code top_logprobs} when
  * {@link GenerationOptions#topLogprobs()} asks for token probabilities ({@link Generation#tokens()}: what the server
  * reports, none when it reports none). {@link Generation#cut()} is the stop sequence the server stopped on, so that
- * {@link #resume} continues from exactly what the model wrote.
+ * {@link #resume} asks for a completion of exactly the prompt and what the model wrote, which a server with a prompt
+ * cache has mostly computed already.
  *
  * <pre>{@code
  * GuardBackend backend = LocalAiBackend.builder()
@@ -111,24 +111,6 @@ public final class LocalAiBackend implements GuardBackend {
             }
         }
         throw failure(failures, null, last);
-    }
-
-    /**
-     * Asks for a completion of {@code prompt + stopped.written()}: the prompt, the text and the stop sequence the
-     * server stopped on ({@link Generation#cut()}), which a server with a prompt cache has mostly computed already.
-     * The token probabilities of the joined generation are both parts' when {@code stopped}'s tokens spell all it
-     * wrote; when they do not (llama.cpp and LocalAI drop the stop sequence's tokens), only {@code stopped}'s, since
-     * no probability can honestly fill the gap and the continuation's would stand at the wrong place.
-     */
-    @Override
-    public Generation resume(String prompt, Generation stopped, GenerationOptions options) {
-        Objects.requireNonNull(stopped, "stopped");
-        Generation next = generate(prompt + stopped.written(), options);
-        Generation joined = stopped.followedBy(next);
-        List<GeneratedToken> tokens = Logprobs.spellAll(stopped.tokens(), stopped.written())
-                && !next.tokens().isEmpty() ? joined.tokens() : stopped.tokens();
-        return new Generation(joined.text(), joined.promptTokens(), joined.generatedTokens(), joined.finishReason(),
-                joined.cut(), tokens);
     }
 
     /**

@@ -103,11 +103,6 @@ final class Logprobs {
         return text.toString();
     }
 
-    /** Whether the tokens spell all of {@code text}. */
-    static boolean spellAll(List<GeneratedToken> tokens, String text) {
-        return !tokens.isEmpty() && join(tokens).equals(text);
-    }
-
     private static List<GeneratedToken.Alternative> mostLikelyFirst(List<GeneratedToken.Alternative> top) {
         top.sort(Comparator.comparingDouble(GeneratedToken.Alternative::logprob).reversed());
         return top;
