@@ -117,6 +117,10 @@ final class CompletionsClient implements AutoCloseable {
                         Generation.FinishReason.STOP_SEQUENCE, text.substring(at), Logprobs.spelling(tokens, text, end));
             }
             Generation.FinishReason reason = finishReason(finishReason, !stops.isEmpty());
+            if ("stop".equals(finishReason) && completionTokens.isPresent()
+                    && completionTokens.getAsInt() >= options.maxTokens()) {
+                reason = Generation.FinishReason.LENGTH; // LocalAI says "stop" for every completion, a full one too
+            }
             String cut = reason == Generation.FinishReason.STOP_SEQUENCE ? stopWritten(stops) : "";
             String written = text + cut;
             return new Generation(text, promptTokens, completionTokens, reason, cut,

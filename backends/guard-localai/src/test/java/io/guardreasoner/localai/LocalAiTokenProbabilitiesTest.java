@@ -237,6 +237,20 @@ class LocalAiTokenProbabilitiesTest {
                 .cut()).isEqualTo("# Task 2");
     }
 
+    @Test
+    void aStopAtTheTokenLimitIsALimitWhateverTheFinishReasonSays() {
+        // LocalAI's completions endpoint reports "stop" for every choice, one cut by max_tokens too.
+        String full = """
+                {"choices": [{"text": "# Task 1\\n\\n## Reasoning", "finish_reason": "stop"}],
+                 "usage": {"prompt_tokens": 900, "completion_tokens": 5, "total_tokens": 905}}""";
+
+        Generation g = CompletionsClient.reply("u", "m", full)
+                .toGeneration(GenerationOptions.maxTokens(5).withStopSequences(List.of("# Task 2")));
+
+        assertThat(g.finishReason()).isEqualTo(Generation.FinishReason.LENGTH);
+        assertThat(g.cut()).isEmpty();
+    }
+
     // ---------------------------------------------------------------- resume
 
     @Test
