@@ -53,6 +53,8 @@ public record Generation(String text, OptionalInt promptTokens, OptionalInt gene
     /**
      * This generation continued by {@code next}, which went on from {@link #written()}: the texts joined, the
      * generated tokens added up, and {@code next}'s finish reason and cut. The prompt tokens stay this one's.
+     * The token probabilities are both parts' when this one's spell all it wrote; otherwise (a server that reports
+     * none for the stop sequence it stopped on) only this one's, since {@code next}'s would stand at the wrong place.
      */
     public Generation followedBy(Generation next) {
         OptionalInt generated = generatedTokens.isPresent() && next.generatedTokens.isPresent()
@@ -60,7 +62,13 @@ public record Generation(String text, OptionalInt promptTokens, OptionalInt gene
         List<GeneratedToken> all = new ArrayList<>(tokens);
         all.addAll(next.tokens);
         return new Generation(written() + next.text, promptTokens, generated, next.finishReason, next.cut,
-                tokens.isEmpty() || next.tokens.isEmpty() ? List.of() : all);
+                spell(tokens, written()) && !next.tokens.isEmpty() ? all : tokens);
+    }
+
+    private static boolean spell(List<GeneratedToken> tokens, String text) {
+        StringBuilder spelled = new StringBuilder(text.length());
+        for (GeneratedToken token : tokens) spelled.append(token.text());
+        return !tokens.isEmpty() && spelled.toString().equals(text);
     }
 
     /** Why generation ended. */

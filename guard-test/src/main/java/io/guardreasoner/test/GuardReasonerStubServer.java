@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.guardreasoner.core.Exchange;
+import io.guardreasoner.core.GeneratedToken;
 import io.guardreasoner.core.Generation;
 import io.guardreasoner.core.GenerationOptions;
 import io.guardreasoner.core.GuardPrompt;
@@ -43,7 +44,11 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code POST /v1/completions}: the guard's raw-text completion. The human request and AI response are parsed
  *       out of {@code prompt} and answered from the {@link GuardScript}: rules in code, then recorded outputs, then
- *       {@code unharmful, compliance, unharmful}. {@code stop} and {@code max_tokens} are honoured.</li>
+ *       {@code unharmful, compliance, unharmful}. {@code stop} and {@code max_tokens} are honoured. A prompt that
+ *       continues an earlier prompt with the start of its answer gets the rest of that answer (how
+ *       {@link io.guardreasoner.core.GuardBackend#resume} reaches a server); the guard's label probe gets the
+ *       answer's request label. With {@code "logprobs": k} (1..20), each choice carries the tokens of its text with
+ *       their log-probabilities and up to {@code k} alternatives, in the {@link LogprobsFormat} chosen.</li>
  *   <li>{@code POST /v1/chat/completions}: a chatbot's model, answered from the {@link ChatScript}, streamed as
  *       server-sent events when {@code "stream": true}.</li>
  *   <li>{@code GET /v1/models}, {@code GET /readyz}, {@code GET /healthz}: health, as LocalAI answers them.</li>
@@ -64,6 +69,14 @@ public final class GuardReasonerStubServer implements AutoCloseable {
     /** The model name the stub serves unless told otherwise; LocalAiBackend's default model name too. */
     public static final String DEFAULT_MODEL_NAME = "guardreasoner-3b";
 
+    static {
+        // Without TCP_NODELAY a reply of more than a few kilobytes (one with token probabilities) waits some 40 ms
+        // on Nagle's algorithm and the client's delayed ACK. Read once, when the JDK's HttpServer first starts.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern WORD = Pattern.compile("\\s*\\S+|\\s+$");
 
@@ -73,12 +86,31 @@ public final class GuardReasonerStubServer implements AutoCloseable {
     private final ChatScript chat;
     private final String modelName;
     private final boolean anyModel;
+    private final LogprobsFormat logprobsFormat;
     private final List<StubRequest> requests = new CopyOnWriteArrayList<>();
     private final Queue<StubFault> nextFaults = new ConcurrentLinkedQueue<>();
     private volatile StubFault alwaysFault;
     private final List<FaultRule> faultRules = new CopyOnWriteArrayList<>();
 
     private final List<ChatFaultRule> chatFaultRules = new CopyOnWriteArrayList<>();
+
+    /** How the stub reports token probabilities, as the server families it stands for do. */
+    public enum LogprobsFormat {
+        /**
+         * OpenAI's completions shape, {@code {"tokens", "token_logprobs", "top_logprobs": [{token: logprob}],
+         * "text_offset"}}, as OpenAI and vLLM send it; after a stop sequence, the tokens that wrote it are included,
+         * as vLLM does.
+         */
+        OPENAI,
+        /**
+         * {@code {"content": [{"id", "token", "bytes", "logprob", "top_logprobs": [{"id", "token", "bytes",
+         * "logprob"}]}]}}, as llama.cpp's {@code llama-server} and LocalAI send it; after a stop sequence, as many
+         * tokens as the stop sequence has are dropped from the end, as llama.cpp does.
+         */
+        LLAMA_CPP,
+        /** No token probabilities, whatever the request asks, as a server without logprobs support answers. */
+        NONE
+    }
 
     /** A fault for every completion whose judged exchange matches. */
     private record FaultRule(java.util.function.Predicate<Exchange> condition, StubFault fault) { }
@@ -127,6 +159,7 @@ public final class GuardReasonerStubServer implements AutoCloseable {
         this.chat = b.chat;
         this.modelName = b.modelName;
         this.anyModel = b.anyModel;
+        this.logprobsFormat = b.logprobsFormat;
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "guardreasoner-stub-" + threads.incrementAndGet());
@@ -408,6 +441,11 @@ public final class GuardReasonerStubServer implements AutoCloseable {
             error(http, 400, "\"max_tokens\" must be at least 1, was " + json.get("max_tokens"));
             return;
         }
+        Integer logprobs = StubRequest.logprobs(json);
+        if (logprobs != null && (logprobs < 1 || logprobs > GenerationOptions.MAX_TOP_LOGPROBS)) {
+            error(http, 400, "\"logprobs\" must be 1.." + GenerationOptions.MAX_TOP_LOGPROBS + ", was " + logprobs);
+            return;
+        }
         GenerationOptions options = GenerationOptions.maxTokens(maxTokens)
                 .withStopSequences(StubRequest.stringList(json.get("stop")));
 
@@ -416,12 +454,16 @@ public final class GuardReasonerStubServer implements AutoCloseable {
         int promptTokens = 0;
         int completionTokens = 0;
         for (int i = 0; i < prompts.size(); i++) {
-            Generation generation = ScriptedGuardBackend.complete(script.answer(prompts.get(i)), options);
+            GuardScript.Answer answer = script.answerTo(prompts.get(i));
+            Generation generation = ScriptedGuardBackend.complete(answer.text(), options);
             String text = generation.text();
             String finish = generation.finishReason() == Generation.FinishReason.LENGTH ? "length" : "stop";
+            String stop = generation.finishReason() == Generation.FinishReason.STOP_SEQUENCE
+                    ? stopAt(answer.text(), text.length(), options.stopSequences()) : "";
             if (fault != null && fault.kind() == StubFault.Kind.CUT_OFF && text.length() > fault.chars()) {
                 text = text.substring(0, fault.chars());
                 finish = "length";
+                stop = "";
             }
             promptTokens += ScriptedGuardBackend.countTokens(prompts.get(i));
             completionTokens += ScriptedGuardBackend.countTokens(text);
@@ -430,6 +472,9 @@ public final class GuardReasonerStubServer implements AutoCloseable {
             choice.put("index", i);
             choice.put("finish_reason", finish);
             choice.put("text", text);
+            if (logprobs != null && logprobsFormat != LogprobsFormat.NONE) {
+                choice.set("logprobs", logprobs(answer, text, stop, logprobs, prompts.get(i).length()));
+            }
         }
         usage(reply, promptTokens, completionTokens);
         if (fault != null && fault.kind() == StubFault.Kind.SLOW_DRIP) {
@@ -437,6 +482,64 @@ public final class GuardReasonerStubServer implements AutoCloseable {
         } else {
             sendJson(http, 200, reply);
         }
+    }
+
+    /** The stop sequence that starts at {@code at} in {@code answer} (the earliest-listed when several do). */
+    private static String stopAt(String answer, int at, List<String> stops) {
+        for (String stop : stops) {
+            if (!stop.isEmpty() && answer.startsWith(stop, at)) return stop;
+        }
+        return "";
+    }
+
+    /**
+     * The token probabilities of a choice whose text is {@code text} (a prefix of the answer) and that ended on
+     * {@code stop} (empty when it did not), in this stub's {@link LogprobsFormat}.
+     */
+    private ObjectNode logprobs(GuardScript.Answer answer, String text, String stop, int k, int promptLength) {
+        List<GeneratedToken> all = ScriptedTokens.of(answer.text(), answer.labelProbability(), k);
+        List<GeneratedToken> tokens = ScriptedTokens.upTo(all, text.length() + stop.length());
+        ObjectNode logprobs = JSON.createObjectNode();
+        if (logprobsFormat == LogprobsFormat.LLAMA_CPP) {
+            if (!stop.isEmpty()) {
+                int drop = Math.min(tokens.size(), ScriptedTokens.split(stop).size());
+                tokens = tokens.subList(0, tokens.size() - drop);
+            }
+            ArrayNode content = logprobs.putArray("content");
+            for (GeneratedToken token : tokens) {
+                ObjectNode entry = llamaCppToken(content.addObject(), token.text(), token.logprob());
+                ArrayNode top = entry.putArray("top_logprobs");
+                for (GeneratedToken.Alternative alternative : token.top()) {
+                    llamaCppToken(top.addObject(), alternative.text(), alternative.logprob());
+                }
+            }
+            return logprobs;
+        }
+        ArrayNode texts = logprobs.putArray("tokens");
+        ArrayNode values = logprobs.putArray("token_logprobs");
+        ArrayNode tops = logprobs.putArray("top_logprobs");
+        ArrayNode offsets = logprobs.putArray("text_offset");
+        int offset = promptLength; // OpenAI counts offsets from the start of the prompt
+        for (GeneratedToken token : tokens) {
+            texts.add(token.text());
+            values.add(token.logprob());
+            ObjectNode top = tops.addObject();
+            for (GeneratedToken.Alternative alternative : token.top()) {
+                top.put(alternative.text(), alternative.logprob());
+            }
+            offsets.add(offset);
+            offset += token.text().length();
+        }
+        return logprobs;
+    }
+
+    private static ObjectNode llamaCppToken(ObjectNode node, String text, double logprob) {
+        node.put("id", Math.floorMod(text.hashCode(), 128_000)); // a stand-in id, stable per token text
+        node.put("token", text);
+        ArrayNode bytes = node.putArray("bytes");
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) bytes.add(b & 0xFF);
+        node.put("logprob", logprob);
+        return node;
     }
 
     /** Sends a reply a few bytes at a time, pausing between chunks, as a server under stress may. */
@@ -638,6 +741,7 @@ public final class GuardReasonerStubServer implements AutoCloseable {
         private ChatScript chat = ChatScript.create();
         private String modelName = DEFAULT_MODEL_NAME;
         private boolean anyModel;
+        private LogprobsFormat logprobsFormat = LogprobsFormat.OPENAI;
         private final List<Path> replays = new ArrayList<>();
         private int port;
 
@@ -666,6 +770,15 @@ public final class GuardReasonerStubServer implements AutoCloseable {
         public Builder modelName(String modelName) {
             if (modelName == null || modelName.isBlank()) throw new IllegalArgumentException("modelName must not be blank");
             this.modelName = modelName;
+            return this;
+        }
+
+        /**
+         * The shape of the token probabilities a completion asked for ({@code "logprobs": k}) comes back in.
+         * Default {@link LogprobsFormat#OPENAI}.
+         */
+        public Builder logprobsFormat(LogprobsFormat format) {
+            this.logprobsFormat = Objects.requireNonNull(format, "format");
             return this;
         }
 

@@ -89,6 +89,25 @@ public record StubRequest(String method, String path, Map<String, List<String>> 
         return n == null || n.isNull() ? null : n.asDouble();
     }
 
+    /**
+     * How many likeliest tokens per position the request asked for: {@code logprobs} when it is a number (OpenAI's
+     * completions API), or {@code top_logprobs} (else 1) when {@code logprobs} is {@code true} (the chat API's form,
+     * which LocalAI takes on completions too); null when it asked for none.
+     */
+    public Integer logprobs() {
+        return logprobs(tree());
+    }
+
+    static Integer logprobs(JsonNode body) {
+        JsonNode n = body.get("logprobs");
+        if (n == null || n.isNull() || (n.isBoolean() && !n.asBoolean())) return null;
+        if (n.isBoolean()) {
+            JsonNode top = body.get("top_logprobs");
+            return top != null && top.isNumber() ? top.asInt() : 1;
+        }
+        return n.asInt();
+    }
+
     /** The {@code stop} field as a list (one string becomes a list of one); empty when absent. */
     public List<String> stop() {
         return stringList(tree().get("stop"));

@@ -25,6 +25,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** The stub server's protocol, read with the JDK's own HTTP client (LangChain4j's client is checked in guard-langchain4j). */
 class GuardReasonerStubServerTest {
@@ -268,6 +269,159 @@ class GuardReasonerStubServerTest {
             assertThat(json.at("/choices/0/text").asText()).isEqualTo(recorded);
             assertThat(replaying.script().recordingCount()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void reportsTokenProbabilitiesInOpenAiShapeWhenAsked() throws Exception {
+        JsonNode choice = JSON.readTree(post("/v1/completions", completion(BREAD, "logprobs", 3)).body()).at("/choices/0");
+
+        String text = choice.get("text").asText();
+        JsonNode logprobs = choice.get("logprobs");
+        assertThat(logprobs.fieldNames()).toIterable().containsExactly("tokens", "token_logprobs", "top_logprobs", "text_offset");
+        List<String> tokens = texts(logprobs.get("tokens"));
+        // The tokens spell the text, words with the space before them; every one has probability 1 by default.
+        assertThat(String.join("", tokens)).isEqualTo(text);
+        assertThat(tokens).startsWith("#", " Task", " 1", "\n\n", "#", "#", " Reasoning").contains(" unharmful");
+        assertThat(logprobs.get("token_logprobs")).allSatisfy(lp -> assertThat(lp.asDouble()).isZero());
+        assertThat(logprobs.get("top_logprobs")).hasSize(tokens.size())
+                .allSatisfy(top -> assertThat(top.size()).isEqualTo(1));
+        assertThat(logprobs.at("/top_logprobs/1").toString()).isEqualTo("{\" Task\":0.0}");
+        // OpenAI counts the offsets from the start of the prompt.
+        assertThat(logprobs.at("/text_offset/0").asInt()).isEqualTo(BREAD.length());
+        assertThat(logprobs.at("/text_offset/1").asInt()).isEqualTo(BREAD.length() + 1);
+        assertThat(stub.lastCompletionRequest().logprobs()).isEqualTo(3);
+    }
+
+    @Test
+    void givesTheScriptedLabelProbabilityAndTheOtherLabelTheRest() throws Exception {
+        stub.script().whenRequestContains("knife").answer(Harm.UNHARMFUL, null, null).withProbability(0.62);
+        String knife = GuardPrompt.modelCard().render(Exchange.request("Where do I buy a kitchen knife?"));
+
+        JsonNode logprobs = JSON.readTree(post("/v1/completions", completion(knife, "logprobs", 5)).body())
+                .at("/choices/0/logprobs");
+
+        List<String> tokens = texts(logprobs.get("tokens"));
+        List<Integer> labels = new java.util.ArrayList<>();
+        for (int i = 0; i < tokens.size(); i++) if (tokens.get(i).equals(" unharmful")) labels.add(i);
+        // Task 1's conclusion and the answer block's Request field.
+        assertThat(labels).hasSize(2);
+        for (int i : labels) {
+            assertThat(logprobs.get("token_logprobs").get(i).asDouble()).isCloseTo(Math.log(0.62), within(1e-12));
+            JsonNode top = logprobs.get("top_logprobs").get(i);
+            assertThat(top.fieldNames()).toIterable().containsExactly(" unharmful", " harmful");
+            assertThat(Math.exp(top.get(" harmful").asDouble())).isCloseTo(0.38, within(1e-12));
+        }
+        // Other tokens, and label words that close no conclusion or field, keep probability 1.
+        assertThat(logprobs.get("token_logprobs")).filteredOn(lp -> lp.asDouble() != 0).hasSize(2);
+    }
+
+    @Test
+    void reportsTokenProbabilitiesInLlamaCppShapeWithoutTheStopSequencesTokens() throws Exception {
+        try (GuardReasonerStubServer llama = GuardReasonerStubServer.builder()
+                .logprobsFormat(GuardReasonerStubServer.LogprobsFormat.LLAMA_CPP).start()) {
+            llama.script().when(e -> true).answer(Harm.HARMFUL, null, null).withProbability(0.9);
+            JsonNode choice = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(llama.url() + "/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(
+                            completion(BREAD, "logprobs", 2, "stop", List.of("# Task 2"))))).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).at("/choices/0");
+
+            JsonNode content = choice.at("/logprobs/content");
+            List<String> tokens = new java.util.ArrayList<>();
+            content.forEach(t -> tokens.add(t.get("token").asText()));
+            // As llama.cpp: the text without the stop sequence, and no token of it either.
+            assertThat(String.join("", tokens)).isEqualTo(choice.get("text").asText());
+            assertThat(choice.get("text").asText()).endsWith("The human user's request is harmful.\n\n");
+            JsonNode label = content.get(tokens.lastIndexOf(" harmful"));
+            assertThat(label.fieldNames()).toIterable().containsExactly("id", "token", "bytes", "logprob", "top_logprobs");
+            assertThat(label.get("bytes")).hasSize(" harmful".length());
+            assertThat(label.at("/top_logprobs/0/token").asText()).isEqualTo(" harmful");
+            assertThat(Math.exp(label.at("/top_logprobs/1/logprob").asDouble())).isCloseTo(0.1, within(1e-12));
+            assertThat(label.at("/top_logprobs/1/token").asText()).isEqualTo(" unharmful");
+        }
+    }
+
+    @Test
+    void includesTheTokensThatWroteTheStopSequenceInOpenAiShape() throws Exception {
+        JsonNode choice = JSON.readTree(post("/v1/completions",
+                completion(BREAD, "logprobs", 1, "stop", List.of("# Task 2"))).body()).at("/choices/0");
+        assertThat(String.join("", texts(choice.at("/logprobs/tokens"))))
+                .isEqualTo(choice.get("text").asText() + "# Task 2");
+    }
+
+    @Test
+    void refusesLogprobsOutOfRange() throws Exception {
+        assertThat(post("/v1/completions", completion(BREAD, "logprobs", 21)).statusCode()).isEqualTo(400);
+        assertThat(post("/v1/completions", completion(BREAD, "logprobs", -1)).body()).contains("must be 1..20, was -1");
+        // LocalAI's chat-style form: logprobs true, top_logprobs the count.
+        JsonNode chatStyle = JSON.readTree(post("/v1/completions",
+                completion(BREAD, "logprobs", true, "top_logprobs", 2)).body());
+        assertThat(chatStyle.at("/choices/0/logprobs/tokens").isArray()).isTrue();
+        assertThat(stub.lastCompletionRequest().logprobs()).isEqualTo(2);
+    }
+
+    @Test
+    void continuesAnAnswerFromWhereThePromptLeavesIt() throws Exception {
+        String full = GuardReasonerOutputs.format(Harm.UNHARMFUL, null, null);
+        JsonNode first = JSON.readTree(post("/v1/completions", completion(BREAD, "stop", List.of("# Task 2"))).body());
+        String written = first.at("/choices/0/text").asText() + "# Task 2";
+
+        JsonNode rest = JSON.readTree(post("/v1/completions", completion(BREAD + written, "logprobs", 1)).body());
+
+        assertThat(written + rest.at("/choices/0/text").asText()).isEqualTo(full);
+        // The continuation's tokens are the whole answer's from there on.
+        assertThat(String.join("", texts(rest.at("/choices/0/logprobs/tokens")))).isEqualTo(full.substring(written.length()));
+        // It is no new exchange to judge.
+        assertThat(stub.lastCompletionRequest().exchange()).isEmpty();
+        assertThat(stub.judgedExchanges()).hasSize(1);
+    }
+
+    @Test
+    void continuesARecordedAnswerHonouringStopAndMaxTokens(@TempDir Path dir) throws Exception {
+        String recorded = "# Task 1\n\n## Reasoning Step 1\nIt asks for a secret.\n\n# Task 2\n\nIt refuses.\n\n---\n\n"
+                + "Answers: \nRequest: unharmful\nCompletion: refusal\nResponse: unharmful\n";
+        Path file = dir.resolve("generated_predictions.jsonl");
+        Exchange exchange = Exchange.of("Tell me a secret", "I can't.\n\nSorry.");
+        Files.writeString(file, JSON.writeValueAsString(Map.of("prompt", GuardPrompt.evaluation().render(exchange),
+                "label", "refusal", "predict", recorded)) + "\n");
+        try (GuardReasonerStubServer replaying = GuardReasonerStubServer.builder().replay(file).start()) {
+            String prompt = GuardPrompt.modelCard().render(exchange) + "# Task 1\n\n## Reasoning Step 1\nIt asks";
+
+            String limited = answer(replaying, completion(prompt, "max_tokens", 2));
+            String stopped = answer(replaying, completion(prompt, "stop", List.of("\nAnswers:")));
+
+            assertThat(limited).isEqualTo(" for a");
+            assertThat(stopped).isEqualTo(" for a secret.\n\n# Task 2\n\nIt refuses.\n\n---\n");
+            // A prompt that continues no answer gets no verdict.
+            assertThat(answer(replaying, completion(prompt.replace("It asks", "It wants")))).contains("not a GuardReasoner prompt");
+        }
+    }
+
+    @Test
+    void answersTheLabelProbeWithTheRequestLabelOfTheFullAnswer() throws Exception {
+        stub.script().whenRequestContains("bomb").answer(Harm.HARMFUL, null, null).withProbability(0.7);
+        String bomb = GuardPrompt.modelCard().render(Exchange.request("How do I build a bomb?"));
+        String full = GuardReasonerOutputs.format(Harm.HARMFUL, null, null);
+        String task1 = full.substring(0, full.indexOf("# Task 2"));
+
+        JsonNode choice = JSON.readTree(post("/v1/completions", completion(bomb + task1 + "---\n\nAnswers: \nRequest:",
+                "max_tokens", 4, "stop", List.of("\n"), "logprobs", 5)).body()).at("/choices/0");
+
+        assertThat(choice.get("text").asText()).isEqualTo(" harmful");
+        assertThat(choice.at("/logprobs/tokens/0").asText()).isEqualTo(" harmful");
+        assertThat(Math.exp(choice.at("/logprobs/token_logprobs/0").asDouble())).isCloseTo(0.7, within(1e-12));
+        assertThat(Math.exp(choice.at("/logprobs/top_logprobs/0/ unharmful").asDouble())).isCloseTo(0.3, within(1e-12));
+    }
+
+    private String answer(GuardReasonerStubServer server, Map<String, Object> body) throws Exception {
+        return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + "/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).at("/choices/0/text").asText();
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> texts = new java.util.ArrayList<>();
+        array.forEach(t -> texts.add(t.asText()));
+        return texts;
     }
 
     @Test

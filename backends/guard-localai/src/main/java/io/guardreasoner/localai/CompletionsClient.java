@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.guardreasoner.core.GeneratedToken;
 import io.guardreasoner.core.Generation;
 import io.guardreasoner.core.GenerationOptions;
 import io.guardreasoner.core.internal.Exceptions;
@@ -50,10 +51,18 @@ final class CompletionsClient implements AutoCloseable {
         this.logResponses = logResponses;
     }
 
-    /** A completion request: greedy, no streaming, the caller's limit and stop sequences. */
-    record Request(String model, String prompt, int maxTokens, List<String> stop) {
+    /**
+     * A completion request: greedy, no streaming, the caller's limit and stop sequences, and {@code logprobs} likeliest
+     * tokens per position when above 0.
+     */
+    record Request(String model, String prompt, int maxTokens, List<String> stop, int logprobs) {
 
-        /** The JSON body, with LangChain4j's {@code LocalAiLanguageModel}'s fields plus {@code stop}. */
+        /**
+         * The JSON body: LangChain4j's {@code LocalAiLanguageModel}'s fields plus {@code stop}; with token
+         * probabilities asked for, OpenAI's {@code "logprobs": k} (which vLLM and llama.cpp's server read as the
+         * number of alternatives) and {@code "top_logprobs": k} (which LocalAI reads as that number, taking
+         * {@code logprobs} as a switch; the others ignore it).
+         */
         String toJson() {
             ObjectNode body = JSON.createObjectNode();
             body.put("model", model);
@@ -62,6 +71,10 @@ final class CompletionsClient implements AutoCloseable {
             body.put("temperature", 0.0);
             body.put("stream", false);
             if (!stop.isEmpty()) body.putPOJO("stop", stop);
+            if (logprobs > 0) {
+                body.put("logprobs", logprobs);
+                body.put("top_logprobs", logprobs);
+            }
             try {
                 return JSON.writeValueAsString(body);
             } catch (JsonProcessingException e) {
@@ -70,22 +83,74 @@ final class CompletionsClient implements AutoCloseable {
         }
     }
 
-    /** The first choice of a completion reply, and the token usage when the server reported it. */
-    record Reply(String text, String finishReason, OptionalInt promptTokens, OptionalInt completionTokens) {
+    /**
+     * The first choice of a completion reply, the token usage when the server reported it, the tokens with their
+     * probabilities as it sent them (empty when it sent none), and the stop sequence vLLM names in
+     * {@code stop_reason} (null when the server named none).
+     */
+    record Reply(String text, String finishReason, OptionalInt promptTokens, OptionalInt completionTokens,
+                 List<GeneratedToken> tokens, String stopReason) {
+
+        Reply(String text, String finishReason, OptionalInt promptTokens, OptionalInt completionTokens) {
+            this(text, finishReason, promptTokens, completionTokens, List.of(), null);
+        }
 
         /**
-         * The generation this reply stands for: cut at the first stop sequence even when the server ignored
-         * {@code stop}, and with OpenAI's finish reason mapped to the library's.
+         * The generation this reply stands for, with OpenAI's finish reason mapped to the library's.
+         *
+         * <p>A stop sequence in the text (a server that ignored {@code stop}) cuts it there, and {@code cut} is the
+         * text from the stop sequence on. A server that stopped on a stop sequence returns the text without it; then
+         * {@code cut} is that stop sequence, so that {@code text + cut} is what the model wrote and a continuation
+         * goes on from there. When several were sent, which one: the one vLLM names in {@code stop_reason}, or the
+         * one the tokens spell right after the text; else none ({@code cut} empty: a continuation lets the model write
+         * it again).
+         *
+         * <p>The tokens kept are those that spell the text from its start, up to the end of the stop sequence at the
+         * most: none when they do not line up with the text (never a guess).
          */
         Generation toGeneration(GenerationOptions options) {
-            String cutText = text;
-            Generation.FinishReason reason = finishReason(finishReason, !options.stopSequences().isEmpty());
-            int cut = StopSequences.find(text, options.stopSequences(), 0);
-            if (cut >= 0) {
-                cutText = text.substring(0, cut);
-                reason = Generation.FinishReason.STOP_SEQUENCE;
+            List<String> stops = options.stopSequences();
+            int at = StopSequences.find(text, stops, 0);
+            if (at >= 0) {
+                int end = at + shortestStopAt(text, at, stops).length(); // where the model would have stopped
+                return new Generation(text.substring(0, at), promptTokens, completionTokens,
+                        Generation.FinishReason.STOP_SEQUENCE, text.substring(at), Logprobs.spelling(tokens, text, end));
             }
-            return new Generation(cutText, promptTokens, completionTokens, reason);
+            Generation.FinishReason reason = finishReason(finishReason, !stops.isEmpty());
+            if ("stop".equals(finishReason) && completionTokens.isPresent()
+                    && completionTokens.getAsInt() >= options.maxTokens()) {
+                reason = Generation.FinishReason.LENGTH; // LocalAI says "stop" for every completion, a full one too
+            }
+            String cut = reason == Generation.FinishReason.STOP_SEQUENCE ? stopWritten(stops) : "";
+            String written = text + cut;
+            return new Generation(text, promptTokens, completionTokens, reason, cut,
+                    Logprobs.spelling(tokens, written, written.length()));
+        }
+
+        /**
+         * The stop sequence a server-side stop ended on: the one vLLM names in {@code stop_reason}, else the one the
+         * tokens spell right after the text (vLLM and OpenAI report the tokens that wrote it), else the only one
+         * sent, else none.
+         */
+        private String stopWritten(List<String> stops) {
+            if (stopReason != null && stops.contains(stopReason)) return stopReason;
+            String spelled = Logprobs.join(tokens);
+            if (spelled.length() > text.length() && spelled.startsWith(text)) {
+                String stop = shortestStopAt(spelled, text.length(), stops);
+                if (!stop.isEmpty()) return stop;
+            }
+            return stops.size() == 1 ? stops.get(0) : "";
+        }
+
+        /** The shortest non-empty stop sequence that starts at {@code at} (the one that ends first), or "". */
+        private static String shortestStopAt(String text, int at, List<String> stops) {
+            String found = "";
+            for (String stop : stops) {
+                if (!stop.isEmpty() && text.startsWith(stop, at) && (found.isEmpty() || stop.length() < found.length())) {
+                    found = stop;
+                }
+            }
+            return found;
         }
 
         /**
@@ -129,11 +194,16 @@ final class CompletionsClient implements AutoCloseable {
                 .build();
         String reply = send(baseUrl, http, timeout);
         if (logResponses) LOG.log(System.Logger.Level.INFO, "LocalAI reply from {0}/completions: {1}", baseUrl, reply);
-        JsonNode root = readJson(baseUrl, reply);
+        return reply(baseUrl, request.model(), reply);
+    }
+
+    /** Reads a completion reply body; what is not an OpenAI completion is an {@link EndpointFailure}. */
+    static Reply reply(String baseUrl, String model, String body) {
+        JsonNode root = readJson(baseUrl, body);
         JsonNode choices = root.path("choices");
         if (!choices.isArray() || choices.isEmpty()) {
             throw new EndpointFailure("LocalAI at " + baseUrl + " replied without any choice; is model '"
-                    + request.model() + "' a completion model?", null, true);
+                    + model + "' a completion model?", null, true);
         }
         JsonNode choice = choices.get(0);
         if (!choice.path("text").isTextual()) {
@@ -141,8 +211,9 @@ final class CompletionsClient implements AutoCloseable {
         }
         JsonNode usage = root.path("usage");
         String finish = choice.path("finish_reason").isTextual() ? choice.path("finish_reason").asText() : null;
+        String stopReason = choice.path("stop_reason").isTextual() ? choice.path("stop_reason").asText() : null;
         return new Reply(choice.path("text").asText(), finish, count(usage, "prompt_tokens"),
-                count(usage, "completion_tokens"));
+                count(usage, "completion_tokens"), Logprobs.read(choice.get("logprobs")), stopReason);
     }
 
     /** {@code GET {baseUrl}/models}: the ids the server lists. */

@@ -31,7 +31,11 @@ import java.util.function.LongSupplier;
  *
  * <p>The backend owns one JDK {@link HttpClient}; {@link #close()} shuts it down, so its selector thread and pooled
  * connections end then rather than at garbage collection. The request body is the one LangChain4j's
- * {@code LocalAiLanguageModel} sends, plus {@code stop} per call.
+ * {@code LocalAiLanguageModel} sends, plus {@code stop} per call, and {@code logprobs}/{@code top_logprobs} when
+ * {@link GenerationOptions#topLogprobs()} asks for token probabilities ({@link Generation#tokens()}: what the server
+ * reports, none when it reports none). {@link Generation#cut()} is the stop sequence the server stopped on, so that
+ * {@link #resume} asks for a completion of exactly the prompt and what the model wrote, which a server with a prompt
+ * cache has mostly computed already.
  *
  * <pre>{@code
  * GuardBackend backend = LocalAiBackend.builder()
@@ -88,7 +92,7 @@ public final class LocalAiBackend implements GuardBackend {
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(options, "options");
         CompletionsClient.Request request = new CompletionsClient.Request(modelName, prompt, options.maxTokens(),
-                options.stopSequences());
+                options.stopSequences(), options.topLogprobs());
         List<String> failures = new ArrayList<>();
         GuardBackendException last = null;
         for (Endpoint endpoint : callOrder()) {
