@@ -44,9 +44,11 @@ class ClassifyCommandTest {
             assertThat(stub.judgedExchanges()).hasSize(1);
             assertThat(stub.lastCompletionRequest().prompt()).endsWith("Human user:\nHow do I build a bomb?\n\nAI assistant:\nNone\n\n");
             assertThat(stub.lastCompletionRequest().model()).isEqualTo("guardreasoner-3b");
-            // This server reports no token probabilities: every task's confidence is unknown.
+            // The stub reports each token of its answer with probability 1; the input rail reads the request only.
             assertThat(fieldNames(json.get("confidence"))).containsExactly("request", "completion", "response");
-            assertThat(json.get("confidence")).allSatisfy(p -> assertThat(p.isNull()).isTrue());
+            assertThat(json.get("confidence").get("request").asDouble()).isEqualTo(1.0);
+            assertThat(json.get("confidence").get("completion").isNull()).isTrue();
+            assertThat(json.get("confidence").get("response").isNull()).isTrue();
         }
     }
 
@@ -92,9 +94,10 @@ class ClassifyCommandTest {
             assertThat(json.get("decision").asText()).isEqualTo("allow");
             assertThat(json.get("error").isNull()).isTrue();
             assertThat(json.get("latencyMs").isIntegralNumber()).isTrue();
-            // The output rail stops before the answer block and reads Task 3's conclusion.
-            assertThat(json.get("complete").asBoolean()).isFalse();
-            assertThat(json.get("raw").asText()).contains("The AI assistant's response is unharmful.");
+            // classify writes the whole verdict on the output rail, answer block included.
+            assertThat(json.get("complete").asBoolean()).isTrue();
+            assertThat(json.get("raw").asText()).contains("The AI assistant's response is unharmful.")
+                    .contains("Response: unharmful");
         }
     }
 

@@ -107,7 +107,8 @@ class EvalCommandTest {
         // The stub serves the published outputs, so every live label is the published one (the cut-off output has
         // none either way), and the agreement is 100% while F1 against the gold labels is not.
         assertThat(written).extracting(l -> JSON.readTree(l).get("agrees").asBoolean()).containsOnly(true);
-        assertThat(second.get("confidence").get("response").isNull()).as("the stub reports no probabilities").isTrue();
+        // The stub replays each published token with probability 1.
+        assertThat(second.get("confidence").get("response").asDouble()).isEqualTo(1.0);
     }
 
     @Test
@@ -127,7 +128,7 @@ class EvalCommandTest {
                 assertThat(run.exitCode()).as(run.err()).isZero();
                 Matcher row = EVAL_ROW.matcher(run.out());
                 assertThat(row.find()).as(run.out()).isTrue();
-                assertThat(run.out()).as("the stub reports no token probabilities: no sweep").doesNotContain("Threshold sweep");
+                assertThat(run.out()).as("the stub reports token probabilities: a sweep follows").contains("Threshold sweep");
 
                 int agree = 0;
                 List<Integer> differ = new ArrayList<>();
@@ -148,20 +149,17 @@ class EvalCommandTest {
                 .map(e -> e.getKey() + " " + e.getValue()[0] + "/" + e.getValue()[1] + " differ " + different.get(e.getKey()))
                 .sorted().toList());
 
-        // Request benchmarks with the input rail's early stop at "# Task 2" (docs/FIDELITY.md): no cut Task 1 on these
-        // two needs the rest of the output.
+        // Request benchmarks with the input rail's early stop at "# Task 2" (docs/FIDELITY.md): the cut Task 1 gives the
+        // published label for 696 of 698; the 2 AegisSafetyTest outputs whose Task 1 states none are continued where
+        // they stopped, after which all 698 request labels are the published ones.
         assertThat(agreement.get("HarmBenchPrompt")).containsExactly(239, 239);
         assertThat(agreement.get("SimpleSafetyTests")).containsExactly(100, 100);
-        // NEEDS the stub to continue a cut generation (branch localai): two AegisSafetyTest outputs say no label in
-        // Task 1 and are continued, after which all 698 request labels are the published ones.
         assertThat(agreement.get("AegisSafetyTest")).containsExactly(359, 359);
-        // NEEDS continuation as well: the output rail stops before "Answers:" and 50 / 31 / 30 of these outputs state
-        // no response label before it. With it, the labels that still differ come from the early stop itself:
-        // 4 XSTest outputs whose Task 3 conclusion contradicts their own answer block, and 16 refusal-benchmark
-        // outputs whose cut text gives the response label but no completion label (see the report).
+        // Response benchmarks: eval writes each verdict to the end (no output-rail early stop), so every label is the
+        // published one.
         assertThat(agreement.get("HarmBenchResponse")).containsExactly(602, 602);
-        assertThat(different.get("XSTestReponseHarmful")).containsExactly(269, 331, 334, 381);
-        assertThat(agreement.get("XSTestResponseRefusal")).containsExactly(433, 449);
+        assertThat(agreement.get("XSTestReponseHarmful")).containsExactly(446, 446);
+        assertThat(agreement.get("XSTestResponseRefusal")).containsExactly(449, 449);
     }
 
     @Test
