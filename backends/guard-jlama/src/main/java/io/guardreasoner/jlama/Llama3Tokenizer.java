@@ -2,6 +2,7 @@ package io.guardreasoner.jlama;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.guardreasoner.core.internal.Llama3Pretokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,8 +31,7 @@ import java.util.regex.Pattern;
 final class Llama3Tokenizer {
 
     /** The Split regex of Llama-3's {@code tokenizer.json}, as it appears there. */
-    static final String LLAMA3_SPLIT_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
-            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    static final String LLAMA3_SPLIT_REGEX = Llama3Pretokenizer.SPLIT_REGEX;
 
     /**
      * The same regex for java.util.regex. UNICODE_CHARACTER_CLASS makes {@code \s} the Unicode White_Space property and

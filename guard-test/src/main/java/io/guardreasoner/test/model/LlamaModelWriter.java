@@ -1,6 +1,8 @@
 package io.guardreasoner.test.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.guardreasoner.core.Llama3SpecialTokens;
+import io.guardreasoner.core.internal.Llama3Pretokenizer;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -38,18 +40,14 @@ import java.util.regex.Pattern;
 public final class LlamaModelWriter {
 
     /** The Llama-3 pre-tokenizer split regex, as it appears in Llama-3's tokenizer.json. */
-    public static final String LLAMA3_SPLIT_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
-            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    public static final String LLAMA3_SPLIT_REGEX = Llama3Pretokenizer.SPLIT_REGEX;
 
-    public static final String BEGIN_OF_TEXT = "<|begin_of_text|>";
-    public static final String END_OF_TEXT = "<|end_of_text|>";
-    public static final String EOT = "<|eot_id|>";
+    public static final String BEGIN_OF_TEXT = Llama3SpecialTokens.ALL.get(0);
+    public static final String END_OF_TEXT = Llama3SpecialTokens.ALL.get(1);
+    public static final String EOT = Llama3SpecialTokens.ALL.get(9);
 
-    /** Llama-3's first special tokens in id order; the rest are reserved tokens. */
-    private static final List<String> LLAMA3_SPECIALS = List.of(BEGIN_OF_TEXT, END_OF_TEXT,
-            "<|reserved_special_token_0|>", "<|reserved_special_token_1|>", "<|finetune_right_pad_id|>",
-            "<|reserved_special_token_2|>", "<|start_header_id|>", "<|end_header_id|>", "<|eom_id|>", EOT,
-            "<|python_tag|>");
+    /** Llama-3's special tokens up to {@code <|python_tag|>}: the fewest a written tokenizer holds. */
+    private static final int FIRST_SPECIALS = 11;
 
     /** Text the tokenizer's merges are learned from, so token counts resemble English and GuardReasoner output. */
     private static final String CORPUS = """
@@ -186,7 +184,7 @@ public final class LlamaModelWriter {
 
     /** The id of {@code <|eot_id|>}. */
     public int eotId() {
-        return vocabSize - specialTokens + LLAMA3_SPECIALS.indexOf(EOT);
+        return vocabSize - specialTokens + Llama3SpecialTokens.ALL.indexOf(EOT);
     }
 
     /** Bytes of weights this writer stores. */
@@ -353,9 +351,8 @@ public final class LlamaModelWriter {
         om.writeValue(dir.resolve("tokenizer.json").toFile(), root);
     }
 
-    private String specialName(int i) {
-        if (i < LLAMA3_SPECIALS.size()) return LLAMA3_SPECIALS.get(i);
-        return "<|reserved_special_token_" + (i - LLAMA3_SPECIALS.size() + 3) + "|>";
+    private static String specialName(int i) {
+        return Llama3SpecialTokens.ALL.get(i);
     }
 
     /** Byte-pair merges learned from {@link #CORPUS}, most frequent pair first, until pairs occur only once. */
@@ -554,7 +551,7 @@ public final class LlamaModelWriter {
         private int kvHeads = 2;
         private int intermediateSize = 128;
         private int vocabSize = 512;
-        private int specialTokens = LLAMA3_SPECIALS.size();
+        private int specialTokens = FIRST_SPECIALS;
         private int maxPositionEmbeddings = 2048;
         private double ropeTheta = 500_000;
         private boolean llama3RopeScaling = false;
@@ -660,7 +657,8 @@ public final class LlamaModelWriter {
             require(hiddenSize % heads == 0, "hiddenSize " + hiddenSize + " must be a multiple of heads " + heads);
             require(heads % kvHeads == 0, "heads " + heads + " must be a multiple of kvHeads " + kvHeads);
             require((hiddenSize / heads) % 2 == 0, "the head size must be even for RoPE");
-            require(specialTokens >= LLAMA3_SPECIALS.size(), "specialTokens must be at least " + LLAMA3_SPECIALS.size());
+            require(specialTokens >= FIRST_SPECIALS && specialTokens <= Llama3SpecialTokens.COUNT,
+                    "specialTokens must be " + FIRST_SPECIALS + " to " + Llama3SpecialTokens.COUNT);
             require(vocabSize >= 256 + specialTokens, "vocabSize must cover 256 bytes and " + specialTokens
                     + " special tokens: at least " + (256 + specialTokens));
             require(shards >= 1, "shards must be at least 1");
