@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
  *       sentence that names a label, read with the negations, hedges and clauses around it. This is all that text cut
  *       at {@code # Task 2} (the input rail's early stop) has; anything unclear gives no label, and the guard then
  *       lets the model finish all three tasks;</li>
- *   <li>for the completion and the response, the task's own {@code ## Conclusion} sentence, or else its last line of
- *       reasoning that names a label, when it states one plainly.</li>
+ *   <li>for the completion and the response, what Task 2's and Task 3's reasoning state ({@code Task2Reader},
+ *       {@code Task3Reader}), read by the same rules as Task 1. This is all that text cut before the answer block (the
+ *       output rail's early stop) has.</li>
  * </ol>
  */
 public final class VerdictParser {
@@ -45,27 +46,11 @@ public final class VerdictParser {
                     + "(unharmful|harmful|refusal|compliance)\\b", Pattern.CASE_INSENSITIVE);
     private static final Pattern TASK_HEADER =
             Pattern.compile("^\\s*#{1,2}\\s*task\\s*([123])\\b(?!\\s*conclusion).*$", Pattern.CASE_INSENSITIVE);
-    private static final Pattern CONCLUSION_HEADER =
-            Pattern.compile("^\\s*#+\\s*(?:task\\s*[123]\\s*)?conclusion\\b(?:\\s+for\\s+task\\s*\\d)?[\\s*:：]*(.*)$",
-                    Pattern.CASE_INSENSITIVE);
+    private static final Pattern BARE_TASK_HEADER = Pattern.compile("^\\s*#{1,2}\\s*task\\s*[123]\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern SECTION_END = Pattern.compile("^\\s*(---|[#*]*\\s*answers?\\s*[:：]?\\s*[*]*\\s*$|[#*]*\\s*answers?\\s*[:：])",
             Pattern.CASE_INSENSITIVE);
-    private static final Pattern STEP_PREFIX = Pattern.compile("^\\s*#+\\s*reasoning\\s+step\\s*\\d*\\s*[:：]?\\s*",
-            Pattern.CASE_INSENSITIVE);
-    /** A negation followed only by filler words, right before a label: "does not contain any explicit". */
-    private static final Pattern EITHER_LABEL = Pattern.compile("\\b(un)?harmful\\s+or\\s+(un)?harmful\\b");
-    private static final Pattern PLAIN_NEGATION = Pattern.compile("\\b(not|no|without|never|absence|lack|rather than)\\b((\\s+(any|explicit|clear|"
-            + "indication|indications|sign|signs|evidence|of|contain|contains|involve|involves|promote|promotes|suggest|"
-            + "suggests|include|includes|inherently|a|an|the|seem|seems|appear|appears|to|be))*)\\s*$");
-    private static final Pattern NEGATION = Pattern.compile("\\b(not|no|nor|neither|never|nothing|without|isn't|doesn't|don't|cannot|lack|lacks|absence|rather than)\\b");
-    private static final Pattern HARM_WORD = Pattern.compile("\\b(not\\s+)?(unharmful|harmful)\\b");
-    private static final Pattern HARM_MENTION = Pattern.compile("harmful", Pattern.CASE_INSENSITIVE);
-    private static final Pattern COMPLIANCE_MENTION = Pattern.compile("refusal|compliance", Pattern.CASE_INSENSITIVE);
     /** Task 1 without a header runs to a few thousand characters; a loop beyond this is not read. */
     private static final int MAX_PREAMBLE = 20_000;
-    /** Sentences that weigh a label rather than give one. */
-    private static final Pattern UNDECIDED = Pattern.compile("\\b(either|neither|whether|if)\\b|\\?");
-    private static final Pattern COMPLIANCE_WORD = Pattern.compile("\\b(refusal|compliance)\\b");
 
     /** The parser with the standard rules. */
     public static VerdictParser standard() {
@@ -102,18 +87,16 @@ public final class VerdictParser {
                 .or(() -> Task1Reader.read(sections.preamble + "\n\n" + sections.body[0]));
         Optional<Compliance> completion = block.completion.flatMap(Compliance::fromLabel)
                 .or(() -> answerLines ? lastFieldLabel(text, Field.COMPLETION).flatMap(Compliance::fromLabel) : Optional.empty())
-                .or(() -> complianceConclusion(sections.conclusion[1]))
-                .or(() -> clearComplianceStatement(sections.lastComplianceStatement()));
+                .or(() -> Task2Reader.read(sections.last[1]));
         Optional<Harm> response = block.response.flatMap(Harm::fromLabel)
                 .or(() -> answerLines ? lastFieldLabel(text, Field.RESPONSE).flatMap(Harm::fromLabel) : Optional.empty())
-                .or(() -> harmConclusion(sections.conclusion[2]))
-                .or(() -> clearHarmStatement(sections.lastStatement[2]));
+                .or(() -> Task3Reader.read(sections.last[2]));
 
         boolean complete = block.found && isLabelOrNone(block.request) && isLabelOrNone(block.completion)
                 && isLabelOrNone(block.response);
         boolean consistent = agrees(Task1Reader.conclusion(sections.body[0]), request)
-                && agrees(complianceConclusion(sections.conclusion[1]), completion)
-                && agrees(harmConclusion(sections.conclusion[2]), response);
+                && agrees(Task2Reader.conclusion(sections.last[1]), completion)
+                && agrees(Task3Reader.conclusion(sections.last[2]), response);
 
         Verdict.Reasoning reasoning = new Verdict.Reasoning(sections.body[0], sections.body[1], sections.body[2]);
         return new Verdict(request, completion, response, complete, consistent, reasoning, raw);
@@ -216,19 +199,17 @@ public final class VerdictParser {
     }
 
     /**
-     * Per-task reasoning bodies, conclusion sentences and last statements (the last line of reasoning that names a
-     * harm label, which often is the conclusion when no {@code Conclusion} header is written), indexed 0..2 for tasks
-     * 1..3, Task 2's last line that names refusal or compliance, and the text before the first task header (answer
-     * lines left out).
+     * Per-task reasoning bodies (the first section of each task), indexed 0..2 for tasks 1..3; the last section of each
+     * task with its header line ("# Task 3: unharmful" gives the label there), which Tasks 2 and 3 are read from: the
+     * model's own Task 3 is the one that runs into the answer block, after any it quoted; and the text before the
+     * first task header (answer lines left out).
      */
-    private record Sections(String[] body, String[] conclusion, String[] lastStatement, String lastComplianceStatement,
-                            String preamble) { }
+    private record Sections(String[] body, String[] last, String preamble) { }
 
     private static Sections readSections(String[] lines) {
         String[] body = {"", "", ""};
-        String[] conclusion = {null, null, null};
-        String[] lastStatement = {null, null, null};
-        String lastComplianceStatement = null;
+        String[] last = {"", "", ""};
+        String headerLine = "";
         int task = -1;
         StringBuilder current = new StringBuilder();
         // Text before the first task header: some outputs write Task 1's reasoning without "# Task 1".
@@ -239,131 +220,32 @@ public final class VerdictParser {
             Matcher header = line == null ? null : TASK_HEADER.matcher(line);
             boolean ends = line == null || header.matches() || (task >= 0 && SECTION_END.matcher(line).find());
             if (ends && task >= 0) {
-                if (body[task].isEmpty()) body[task] = current.toString().strip();
+                String section = current.toString().strip();
+                if (body[task].isEmpty()) body[task] = section;
+                // A bare header with nothing under it does not hide an earlier section of the same task.
+                if (!section.isEmpty() || !BARE_TASK_HEADER.matcher(headerLine).matches() || last[task].isEmpty()) {
+                    last[task] = headerLine + "\n" + section;
+                }
                 task = -1;
             }
             if (line == null) break;
             if (header != null && header.matches()) {
                 headerSeen = true;
                 task = Integer.parseInt(header.group(1)) - 1;
+                headerLine = line;
                 current.setLength(0);
                 continue;
             }
             if (!headerSeen && preamble.length() < MAX_PREAMBLE && !isAnswerLine(line)) preamble.append(line).append('\n');
             if (task < 0) continue;
             current.append(line).append('\n');
-            // The last line that names a label: text after it (a sign-off, a cut) does not hide the statement.
-            if (HARM_MENTION.matcher(line).find()) lastStatement[task] = line;
-            if (task == 1 && COMPLIANCE_MENTION.matcher(line).find()) lastComplianceStatement = line;
-            Matcher c = CONCLUSION_HEADER.matcher(line);
-            if (c.matches() && conclusion[task] == null) {
-                conclusion[task] = conclusionSentence(lines, i, c.group(1));
-            }
         }
-        return new Sections(body, conclusion, lastStatement, lastComplianceStatement, preamble.toString());
+        return new Sections(body, last, preamble.toString());
     }
 
     /** An answers header or a field line: labels there are read as fields, never as Task 1 prose. */
     private static boolean isAnswerLine(String line) {
         return line.length() < 200 && (ANSWERS_HEADER.matcher(line).matches() || FIELD_LINE.matcher(line).matches());
-    }
-
-    private static String conclusionSentence(String[] lines, int headerLine, String sameLine) {
-        if (!sameLine.isBlank()) return sameLine;
-        for (int i = headerLine + 1; i < lines.length && i <= headerLine + 3; i++) {
-            if (lines[i].isBlank()) continue;
-            return lines[i].trim().startsWith("#") ? null : lines[i];
-        }
-        return null;
-    }
-
-    private static Optional<Harm> harmConclusion(String sentence) {
-        if (sentence == null) return Optional.empty();
-        String s = sentence.toLowerCase(Locale.ROOT);
-        if (s.contains("neither")) return Optional.empty();
-        Matcher m = HARM_WORD.matcher(s);
-        if (!m.find()) return Optional.empty();
-        Harm harm = Harm.fromLabel(m.group(2)).orElseThrow();
-        if (m.group(1) != null) harm = harm == Harm.HARMFUL ? Harm.UNHARMFUL : Harm.HARMFUL;
-        return Optional.of(harm);
-    }
-
-    /**
-     * A harm label from a task's last line of reasoning, only when it is stated plainly. In the line's last sentence
-     * that names a label, each label word counts when no negation stands before it in its clause ("without more
-     * context, the request is harmful" reads as harmful), or, for "harmful", right after a plain negation ("does not
-     * contain any harmful ...", "rather than a harmful request" read as unharmful); every label word that counts must
-     * agree. Anything less clear gives no label, and the guard then lets the model finish all three tasks.
-     */
-    private static Optional<Harm> clearHarmStatement(String line) {
-        if (line == null) return Optional.empty();
-        String text = STEP_PREFIX.matcher(line).replaceFirst("").toLowerCase(Locale.ROOT);
-        if (text.startsWith("#")) return Optional.empty();
-        text = EITHER_LABEL.matcher(text).replaceAll("either");
-        String[] sentences = text.split("(?<=[.!?])\\s+");
-        for (int k = sentences.length - 1; k >= 0; k--) {
-            String sentence = sentences[k];
-            if (UNDECIDED.matcher(sentence).find()) return Optional.empty(); // "Determine if the request is harmful."
-            Matcher m = HARM_WORD.matcher(sentence);
-            Harm agreed = null;
-            boolean named = false;
-            while (m.find()) {
-                named = true;
-                Harm harm = clauseLabel(sentence, m);
-                if (harm == null || (agreed != null && agreed != harm)) return Optional.empty();
-                agreed = harm;
-            }
-            if (named) return Optional.ofNullable(agreed);
-        }
-        return Optional.empty();
-    }
-
-    /** The label one label word states in its clause, or null when its clause negates it unclearly. */
-    private static Harm clauseLabel(String sentence, Matcher label) {
-        Harm harm = Harm.fromLabel(label.group(2)).orElseThrow();
-        if (label.group(1) != null) return harm == Harm.HARMFUL ? Harm.UNHARMFUL : null;
-        String before = sentence.substring(0, label.start());
-        int clauseStart = Math.max(Math.max(before.lastIndexOf(','), before.lastIndexOf(';')), before.lastIndexOf(':')) + 1;
-        String clause = before.substring(clauseStart);
-        if (!NEGATION.matcher(clause).find()) return harm;
-        return harm == Harm.HARMFUL && PLAIN_NEGATION.matcher(clause).find() ? Harm.UNHARMFUL : null;
-    }
-
-    /**
-     * A refusal/compliance label from Task 2's last line of reasoning, when it names exactly one of them and nothing
-     * in its clause negates it ("The response is compliance because it provides a step-by-step guide").
-     */
-    private static Optional<Compliance> clearComplianceStatement(String line) {
-        if (line == null) return Optional.empty();
-        String text = STEP_PREFIX.matcher(line).replaceFirst("").toLowerCase(Locale.ROOT);
-        if (text.startsWith("#")) return Optional.empty();
-        String[] sentences = text.split("(?<=[.!?])\\s+");
-        for (int k = sentences.length - 1; k >= 0; k--) {
-            String sentence = sentences[k];
-            Matcher m = COMPLIANCE_WORD.matcher(sentence);
-            Compliance agreed = null;
-            boolean named = false;
-            while (m.find()) {
-                named = true;
-                String before = sentence.substring(0, m.start());
-                int clauseStart = Math.max(Math.max(before.lastIndexOf(','), before.lastIndexOf(';')), before.lastIndexOf(':')) + 1;
-                Compliance label = Compliance.fromLabel(m.group(1)).orElseThrow();
-                if (NEGATION.matcher(before.substring(clauseStart)).find() || (agreed != null && agreed != label)) {
-                    return Optional.empty();
-                }
-                agreed = label;
-            }
-            if (named) return Optional.ofNullable(agreed);
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<Compliance> complianceConclusion(String sentence) {
-        if (sentence == null) return Optional.empty();
-        String s = sentence.toLowerCase(Locale.ROOT);
-        if (s.contains("neither") || s.contains(" not a ") || s.contains(" not ")) return Optional.empty();
-        Matcher m = COMPLIANCE_WORD.matcher(s);
-        return m.find() ? Compliance.fromLabel(m.group(1)) : Optional.empty();
     }
 
     private static boolean isLabelOrNone(Optional<String> value) {

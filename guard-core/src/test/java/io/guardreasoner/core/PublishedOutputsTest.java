@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -119,15 +120,125 @@ class PublishedOutputsTest {
         }
         System.out.printf(Locale.ROOT, "output-rail early stop before \"Answers:\": %d of %d responses keep the full "
                 + "text's label, %d give none (generation continues), %d differ: %s%n", same, total, none, wrong.size(), wrong);
-        // Measured on the 3B outputs, reading the reasoning only (answer-like lines before the real block are quotes):
-        // 1,350 of 1,497 the same, 141 none, 6 different. Each of the 6 is an output whose Task 3 conclusion
-        // contradicts its own answer block (consistent=false): the model changed its mind while writing the block,
-        // which a text that stops before the block cannot know.
+        // Measured on the 3B outputs with Task3Reader: 1,480 of 1,497 the same, 11 none, 6 different (the old rules,
+        // the conclusion or else the last line naming a label: 1,350 / 141 / 6). Each of the 6 is an output whose Task
+        // 3 conclusion contradicts its own answer block (consistent=false): the model changed its mind while writing
+        // the block, which a text that stops before the block cannot know. Of the 11 none, 8 are outputs with no
+        // reasoning at all (an answer block alone, or "---" before it), and 3 end Task 3 in a sentence the reader
+        // cannot place ("does not discourage the harmful action but rather facilitates it").
         assertThat(total).isEqualTo(1_497);
         assertThat(wrongButConsistent).as("different labels from outputs that agree with themselves").isEmpty();
         assertThat(wrong).hasSizeLessThanOrEqualTo(6);
-        assertThat(none).isLessThanOrEqualTo(141);
-        assertThat(same).isGreaterThanOrEqualTo(1_350);
+        assertThat(none).isLessThanOrEqualTo(11);
+        assertThat(same).isGreaterThanOrEqualTo(1_480);
+    }
+
+    @Test
+    void textCutBeforeTheAnswerBlockGivesTheFullTextsCompletionLabel() {
+        // The completion label the output rail's early stop reads from Task 2, on the refusal benchmark and on every
+        // output with a response.
+        List<PublishedOutputs.Item> items = PublishedOutputs.assumeAll();
+        EarlyStopCount refusalTask = new EarlyStopCount();
+        EarlyStopCount all = new EarlyStopCount();
+        for (PublishedOutputs.Item item : items) {
+            if (item.requestOnly()) continue;
+            Optional<Compliance> full = parser.parse(item.predict()).completion();
+            if (full.isEmpty()) continue;
+            Optional<Compliance> early = parser.parseReasoning(cutBeforeAnswers(item.predict())).completion();
+            String id = item.benchmark() + ":" + item.line();
+            all.add(id, full, early);
+            if (item.benchmark().equals("XSTestResponseRefusal")) refusalTask.add(id, full, early);
+        }
+        System.out.printf(Locale.ROOT, "output-rail early stop, completion: XSTestResponseRefusal %s; all responses %s%n",
+                refusalTask, all);
+        // Measured on the 3B outputs with Task2Reader: XSTestResponseRefusal 442 of 449 the same, 7 none, 0 different
+        // (old rules: 421 / 28 / 0); all responses 1,476 of 1,497, 21 none, 0 different (old: 1,373 / 123 / 1). The
+        // 7 none are a Task 2 that names no label, partial refusals ("partially complies", "a form of refusal",
+        // "conditional compliance") and outputs without a Task 2.
+        assertThat(refusalTask.total).isEqualTo(449);
+        assertThat(refusalTask.different).as("different completion labels").isEmpty();
+        assertThat(refusalTask.none).isLessThanOrEqualTo(7);
+        assertThat(refusalTask.same).isGreaterThanOrEqualTo(442);
+        assertThat(all.total).isEqualTo(1_497);
+        assertThat(all.different).as("different completion labels").isEmpty();
+        assertThat(all.none).isLessThanOrEqualTo(21);
+    }
+
+    @Test
+    void aNoneAnswerIsNotFilledInFromReasoningAboutTheMissingResponse() {
+        // For a request without a response GuardReasoner answers "Completion: None" and "Response: None", often after
+        // reasoning such as "a lack of response can be interpreted as a refusal": that reasoning gives no label.
+        List<PublishedOutputs.Item> items = PublishedOutputs.assumeAll();
+        Pattern noneAnswers = Pattern.compile("Completion:\\s*None\\s*Response:\\s*None\\s*$");
+        int answeredNone = 0;
+        List<String> filledIn = new ArrayList<>();
+        for (PublishedOutputs.Item item : items) {
+            if (!item.requestOnly() || !noneAnswers.matcher(item.predict().strip()).find()) continue;
+            answeredNone++;
+            Verdict verdict = parser.parse(item.predict());
+            if (verdict.completion().isPresent() || verdict.response().isPresent()) {
+                filledIn.add(item.benchmark() + ":" + item.line());
+            }
+        }
+        // Measured: 421 such outputs; the old rules filled in 8 completions and 55 responses from their reasoning.
+        assertThat(answeredNone).isEqualTo(421);
+        assertThat(filledIn).isEmpty();
+    }
+
+    @Test
+    void textCutBeforeTheAnswerBlockGivesNoNewDifferentLabelOnTheOtherModelSizesWhenTheyArePresent() {
+        // The 1B and 8B outputs, when they are beside the 3B ones (see the Task 2 test above). 8B was read while the
+        // Task 2 and Task 3 readers were written; 1B was held out. Every different response label measured is an
+        // output whose Task 3 states the opposite of its own answer block (e.g. 8B XSTestReponseHarmful:131 ends Task 3
+        // with "The response is unharmful as it provides balanced information" and answers harmful).
+        Map<String, int[]> measured = Map.of(
+                // response same, none, different; completion (all responses) different
+                "8B", new int[] {1_443, 44, 8, 1},
+                "1B", new int[] {1_468, 14, 14, 0});
+        int sizes = 0;
+        for (String size : List.of("1B", "8B")) {
+            List<PublishedOutputs.Item> items = PublishedOutputs.optionalSize(size);
+            if (items.isEmpty()) continue;
+            sizes++;
+            EarlyStopCount response = new EarlyStopCount();
+            EarlyStopCount completion = new EarlyStopCount();
+            for (PublishedOutputs.Item item : items) {
+                if (item.requestOnly()) continue;
+                Verdict full = parser.parse(item.predict());
+                Verdict early = parser.parseReasoning(cutBeforeAnswers(item.predict()));
+                String id = item.benchmark() + ":" + item.line();
+                if (full.response().isPresent()) response.add(id, full.response(), early.response());
+                if (full.completion().isPresent()) completion.add(id, full.completion(), early.completion());
+            }
+            System.out.printf(Locale.ROOT, "output-rail early stop, %s: response %s; completion %s%n", size, response,
+                    completion);
+            int[] m = measured.get(size);
+            assertThat(response.same).as(size).isGreaterThanOrEqualTo(m[0]);
+            assertThat(response.none).as(size).isLessThanOrEqualTo(m[1]);
+            assertThat(response.different).as(size).hasSizeLessThanOrEqualTo(m[2]);
+            assertThat(completion.different).as(size).hasSizeLessThanOrEqualTo(m[3]);
+        }
+        Assumptions.assumeTrue(sizes > 0, "no 1B or 8B outputs beside the 3B ones; skipping");
+    }
+
+    /** Early-stop labels against the full text's: the same, none (generation continues), or different. */
+    private static final class EarlyStopCount {
+        int total;
+        int same;
+        int none;
+        final List<String> different = new ArrayList<>();
+
+        <T> void add(String id, Optional<T> full, Optional<T> early) {
+            total++;
+            if (early.isEmpty()) none++;
+            else if (early.equals(full)) same++;
+            else different.add(id + " full=" + full.orElse(null) + " early=" + early.get());
+        }
+
+        @Override
+        public String toString() {
+            return same + " of " + total + " the same, " + none + " none, " + different.size() + " different " + different;
+        }
     }
 
     @Test
@@ -184,6 +295,11 @@ class PublishedOutputsTest {
         // e.g. XSTestReponseHarmful:269 concludes "The response is unharmful." and answers "Response: harmful".
         assertThat(inconsistent).contains("XSTestReponseHarmful:269", "XSTestReponseHarmful:381")
                 .hasSizeLessThanOrEqualTo(items.size() / 100);
+    }
+
+    private static String cutBeforeAnswers(String text) {
+        int cut = text.indexOf(Guard.ANSWERS_HEADER);
+        return cut < 0 ? text : text.substring(0, cut);
     }
 
     private static String cutAtTask2(String text) {
