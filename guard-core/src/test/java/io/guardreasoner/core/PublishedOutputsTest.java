@@ -262,9 +262,11 @@ class PublishedOutputsTest {
             }
             System.out.printf(Locale.ROOT, "early stop at # Task 2, %s: %d of %d requests keep the full text's label, "
                     + "%d give none, %d differ %s%n", size, total - none - wrong.size(), total, none, wrong.size(), wrong);
-            // Measured: 1B 694 same and 4 none, 8B 693 same and 5 none, of 698.
+            // Measured, reading the cut text's reasoning only (a per-task "Request: harmful" line, which 8B often writes
+            // at the end of Task 1, counts for nothing before the final block): 1B 692 same and 6 none, 8B 675 same
+            // and 23 none, of 698. None means the generation continues, so it costs tokens, never a label.
             assertThat(wrong).as(size).isEmpty();
-            assertThat(none).as(size).isLessThanOrEqualTo(total / 100);
+            assertThat(none).as(size).isLessThanOrEqualTo("8B".equals(size) ? 23 : 6);
         }
         Assumptions.assumeTrue(sizes > 0, "no 1B or 8B outputs beside the 3B ones; skipping");
     }
