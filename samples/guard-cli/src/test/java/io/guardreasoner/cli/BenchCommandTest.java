@@ -1,5 +1,8 @@
 package io.guardreasoner.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.guardreasoner.cli.bench.BenchBackends;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,8 +16,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The bench command end to end on a tiny random-weight model: real Jlama runs, tables with every figure. */
+/** The bench command end to end on a tiny random-weight model: real Jlama runs, tables and JSON with every figure. */
 class BenchCommandTest {
 
     @TempDir
@@ -23,10 +27,11 @@ class BenchCommandTest {
     @Test
     void printsThroughputAndLatencyTablesForOursAndNaive() throws Exception {
         StringWriter out = new StringWriter();
+        Path json = tmp.resolve("figures/bench.json");
         int exit = GuardCli.commandLine().setOut(new PrintWriter(out)).execute("bench", "--shape", "tiny",
                 "--runs", "2", "--naive-runs", "1", "--decode-tokens", "16", "--bandwidth-mib", "16",
                 "--work-dir", tmp.resolve("work").toString(), "--outputs-dir", tmp.resolve("none").toString(),
-                "--clean");
+                "--prefill", "--stream-tokens-per-s", "3000", "--json", json.toString(), "--clean");
         String md = out.toString();
 
         assertThat(exit).isZero();
@@ -54,6 +59,40 @@ class BenchCommandTest {
         assertThat(md).contains("| input rail: prompt, median of all published prompts | 212 (in this run: ",
                 "| input rail: prompt, median of published request-only prompts | 126 (in this run: ");
         assertThat(md).contains("| memory bandwidth | ");
+
+        // The new rows: a warm prompt cache, four checks at once, streaming prefill, and the early-stop tokens.
+        double[] warm = numbers(row(md, "| input rail again, same "));
+        assertThat(warm).as("warm row").hasSize(1);
+        assertThat(warm[0]).isPositive();
+        double[] concurrency = numbers(row(md, "| jlama | "));
+        assertThat(concurrency).as("concurrency row").hasSize(6);
+        assertThat(Arrays.stream(concurrency).allMatch(v -> v > 0)).as(Arrays.toString(concurrency)).isTrue();
+        assertThat(md).contains("### Concurrency: 4 input-rail checks at once",
+                "### Streaming prefill: output-rail latency after the last chat token",
+                "### Generated tokens per input-rail check, with and without early stop", "Not computed",
+                "| backends | jlama (ours and naive); llamacpp skipped: guard-llamacpp is not on the class path |");
+        String prefill = md.substring(md.indexOf("### Streaming prefill"));
+        double[] prefilled = numbers(row(prefill, "| jlama | "));
+        assertThat(prefilled).as("prefill row").hasSize(3);
+        assertThat(Arrays.stream(prefilled).allMatch(v -> v > 0)).as(Arrays.toString(prefilled)).isTrue();
+
+        JsonNode figures = new ObjectMapper().readTree(json.toFile());
+        assertThat(figures.path("backends")).hasSize(1);
+        JsonNode jlama = figures.path("backends").get(0);
+        assertThat(jlama.path("backend").asText()).isEqualTo("jlama");
+        for (String field : List.of("prefillTokPerS", "decodeTokPerS", "inputRailP50Ms", "inputRailShortP50Ms",
+                "outputRailP50Ms", "concurrent4Speedup", "inputRailWarmP50Ms")) {
+            assertThat(jlama.path(field).isNumber()).as(field + " in " + jlama).isTrue();
+            assertThat(jlama.path(field).asDouble()).as(field).isPositive();
+        }
+        assertThat(jlama.path("inputRailP50Ms").asDouble()).as("ms, as the markdown's seconds")
+                .isCloseTo(1000 * numbers(row(md, "| input rail, " + jlama.path("inputRailPromptTokens").asInt()
+                        + "-token prompt"))[0], org.assertj.core.data.Offset.offset(5.1));
+        assertThat(jlama.path("streamingPrefill").path("outputRailWithPrefillP50Ms").asDouble()).isPositive();
+        assertThat(figures.path("naive").path("configuration").asText()).isEqualTo("naive");
+        assertThat(figures.path("naive").path("outputRailP50Ms").isNull()).isTrue();
+        assertThat(figures.path("skippedBackends").get(0).path("backend").asText()).isEqualTo("llamacpp");
+        assertThat(figures.path("earlyStopTokens").isNull()).isTrue();
         // --clean removed the model and its Q4 copy.
         try (var left = Files.list(tmp.resolve("work"))) {
             assertThat(left.toList()).isEmpty();
@@ -68,6 +107,29 @@ class BenchCommandTest {
 
         assertThat(exit).isEqualTo(GuardCli.BAD_USAGE);
         assertThat(err.toString()).contains("unknown shape '70b'");
+    }
+
+    @Test
+    void refusesLlamaCppAsBadUsageWhileGuardLlamacppIsNotOnTheClassPath() {
+        assumeTrue(BenchBackends.missing().stream().anyMatch(e -> e.name().equals("llamacpp")),
+                "guard-llamacpp is on the class path");
+        StringWriter err = new StringWriter();
+        int exit = GuardCli.commandLine().setErr(new PrintWriter(err)).execute("bench", "--shape", "tiny",
+                "--backends", "jlama,llamacpp", "--work-dir", tmp.toString());
+
+        assertThat(exit).isEqualTo(GuardCli.BAD_USAGE);
+        assertThat(err.toString()).contains("guard-llamacpp is not on the class path");
+        assertThat(tmp).isEmptyDirectory();
+    }
+
+    @Test
+    void refusesAnUnknownBackendAsBadUsage() {
+        StringWriter err = new StringWriter();
+        int exit = GuardCli.commandLine().setErr(new PrintWriter(err)).execute("bench", "--shape", "tiny",
+                "--backends", "vllm", "--work-dir", tmp.toString());
+
+        assertThat(exit).isEqualTo(GuardCli.BAD_USAGE);
+        assertThat(err.toString()).contains("unknown backend 'vllm'");
     }
 
     private static String row(String md, String start) {

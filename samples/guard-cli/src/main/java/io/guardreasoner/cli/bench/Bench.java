@@ -5,7 +5,8 @@ import io.guardreasoner.core.Exchange;
 import io.guardreasoner.core.Generation;
 import io.guardreasoner.core.GenerationOptions;
 import io.guardreasoner.core.Guard;
-import io.guardreasoner.core.GuardPrompt;
+import io.guardreasoner.core.GuardBackend;
+import io.guardreasoner.core.Rail;
 import io.guardreasoner.jlama.JlamaBench;
 import io.guardreasoner.test.bench.BenchBackend;
 
@@ -15,27 +16,47 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
- * Runs the speed benchmark of the Jlama path: writes (or reuses) a random-weight model, pre-quantizes it, and measures
- * prefill and decode speed and the end-to-end verdict latency through {@link Guard} and the Jlama backend, for the
- * library's defaults and for the naive configuration, in one JVM.
+ * Runs the speed benchmark: writes (or reuses) a random-weight model and measures, for every backend asked for, on
+ * those same weights and in one JVM: prefill and decode speed, and the end-to-end verdict latency through
+ * {@link Guard} (cold, with a warm prompt cache, four at once, and optionally after a streamed answer with and without
+ * prefill). Jlama also runs its naive configuration for comparison.
  *
  * <p>A random model never writes {@code # Task 2} or stops on its own, so the generated lengths are forced to the
- * real ones ({@link TokenCounts}): the backends ignore end-of-text (guard-jlama's bench jar, {@link JlamaBench}) and
- * the guard's token limit is the median length the real model generates.
+ * real ones ({@link TokenCounts}): the backends ignore end-of-text (each backend's bench jar, e.g. {@link JlamaBench})
+ * and the guard's token limit is the median length the real model generates. Every timed check reads a request no
+ * check read before ({@link BenchTexts}), so only the instruction's KV state, which the library keeps on purpose, is
+ * reused, and the verdict cache is off.
  */
 public final class Bench {
 
+    /** Input-rail checks of the concurrency row. */
+    public static final int CONCURRENT_CHECKS = 4;
+
     /** What to run. */
     public record Settings(BenchModel.Shape shape, int layers, Path workDir, int threads, int runs, int naiveRuns,
-                           int decodeTokens, long bandwidthBytes, Path tokenizerJson, Path outputsDir, boolean clean) {
+                           int decodeTokens, long bandwidthBytes, Path tokenizerJson, Path outputsDir, boolean clean,
+                           List<BenchBackends.Entry> backends, List<BenchBackends.Entry> skipped, boolean prefill,
+                           double streamTokensPerSecond) {
         public Settings {
             Objects.requireNonNull(shape, "shape");
             Objects.requireNonNull(workDir, "workDir");
+            backends = List.copyOf(backends);
+            skipped = List.copyOf(skipped);
+            if (backends.isEmpty()) throw new IllegalArgumentException("no backend to run");
             if (runs < 1) throw new IllegalArgumentException("runs must be at least 1");
             if (naiveRuns < 0) throw new IllegalArgumentException("naiveRuns must be 0 or more");
             if (decodeTokens < 1) throw new IllegalArgumentException("decodeTokens must be at least 1");
+            if (!(streamTokensPerSecond > 0)) throw new IllegalArgumentException("the stream rate must be above 0 tokens/s");
+        }
+
+        /** Whether Jlama's naive configuration runs: Jlama is asked for and naive runs are wanted. */
+        boolean runsNaive() {
+            return naiveRuns > 0 && backends.stream().anyMatch(e -> e.name().equals("jlama"));
         }
     }
 
@@ -54,16 +75,55 @@ public final class Bench {
         }
     }
 
-    /** One configuration's results; {@code outputRail} is null when not measured. */
-    public record Configuration(String name, String setup, double loadSeconds, int prefixTokens, Throughput throughput,
-                                Latencies inputRail, Latencies inputRailShort, Latencies outputRail) {
+    /** {@link #CONCURRENT_CHECKS} input-rail checks one after another, then as many at once: wall times in seconds. */
+    public record Concurrency(int checks, double sequentialSeconds, double concurrentSeconds) {
+        /** How many times faster the checks finish at once than one after another. */
+        public double speedup() {
+            return sequentialSeconds / concurrentSeconds;
+        }
+
+        public double sequentialChecksPerMinute() {
+            return checks * 60 / sequentialSeconds;
+        }
+
+        public double concurrentChecksPerMinute() {
+            return checks * 60 / concurrentSeconds;
+        }
     }
 
-    /** Everything one run measured. */
-    public record Result(Settings settings, TokenCounts counts, BenchModel model, boolean wroteModel,
-                         double writeSeconds, double bandwidthBytesPerSecond, int threads, String kernels,
-                         Configuration ours, Configuration naive, double loadBefore, double loadAfter,
-                         Duration total) {
+    /**
+     * The output-rail latency after the last token of a streamed answer, without and with prefill while it streamed.
+     *
+     * @param streamSeconds how long each answer took to stream in
+     * @param chunks        chunks (words) it came in
+     */
+    public record StreamingPrefill(double streamSeconds, int chunks, Latencies withoutPrefill, Latencies withPrefill) {
+        public double ratio() {
+            return withPrefill.p50() / withoutPrefill.p50();
+        }
+    }
+
+    /**
+     * One configuration's results. {@code backend} is the registered backend's name ({@code jlama}, ...), {@code name}
+     * the configuration's ({@code ours} for Jlama's library defaults, {@code naive}, or the backend's name).
+     * {@code outputRail}, {@code inputRailWarm}, {@code concurrency} and {@code prefill} are null when not measured
+     * (the naive configuration; prefill without {@code --prefill}).
+     */
+    public record Configuration(String backend, String name, String backendType, String setup, double loadSeconds,
+                                int prefixTokens, Throughput throughput, Latencies inputRail, Latencies inputRailShort,
+                                Latencies outputRail, Latencies inputRailWarm, Concurrency concurrency,
+                                StreamingPrefill prefill) {
+    }
+
+    /** Everything one run measured; {@code naive} is null when it did not run. */
+    public record Result(Settings settings, TokenCounts counts, Optional<EarlyStopTokens> earlyStop, BenchModel model,
+                         boolean wroteModel, double writeSeconds, double bandwidthBytesPerSecond, int threads,
+                         String kernels, List<Configuration> backends, Configuration naive, double loadBefore,
+                         double loadAfter, Duration total) {
+        /** The first backend's configuration: the reference of the side-by-side ratios. */
+        public Configuration primary() {
+            return backends.getFirst();
+        }
     }
 
     /** A prompt of a couple of tokens, so that timing its generation is all decode. */
@@ -83,6 +143,12 @@ public final class Bench {
         TokenCounts counts = TokenCounts.fromPublished(settings.outputsDir(), settings.tokenizerJson())
                 .orElseGet(TokenCounts::measuredDefaults);
         log.println("Token counts: " + counts);
+        Optional<EarlyStopTokens> earlyStop = EarlyStopTokens.fromPublished(settings.outputsDir(), settings.tokenizerJson());
+        log.println(earlyStop.map(e -> "Early stop on the published outputs: " + e)
+                .orElse("Early-stop tokens not computed: no published outputs or no Llama-3 tokenizer"));
+        for (BenchBackends.Entry e : settings.skipped()) {
+            log.println("Skipping " + e.name() + ": " + e.artifact() + " is not on the class path");
+        }
 
         int threads = JlamaBench.threads(settings.threads());
         log.println("Measuring memory bandwidth with " + threads + " threads over "
@@ -100,14 +166,21 @@ public final class Bench {
 
         Path cacheDir = settings.workDir().resolve("cache");
         try {
-            Configuration ours = measure("ours", () -> JlamaBench.open(model.dir(), cacheDir, settings.threads(), false),
-                    counts, bandwidth, settings.runs(), true);
-            Configuration naive = settings.naiveRuns() == 0 ? null
-                    : measure("naive", () -> JlamaBench.open(model.dir(), cacheDir, settings.threads(), true),
+            List<Configuration> backends = new ArrayList<>();
+            for (BenchBackends.Entry entry : settings.backends()) {
+                BenchBackends.Opener opener = entry.opener().orElseThrow();
+                // Every backend runs with the same thread count: Jlama's pool is sized once per JVM.
+                int backendThreads = entry.name().equals("jlama") ? settings.threads() : threads;
+                backends.add(measure(entry.name(), entry.name().equals("jlama") ? "ours" : entry.name(),
+                        () -> opener.open(model.dir(), cacheDir, backendThreads, CONCURRENT_CHECKS),
+                        counts, bandwidth, settings.runs(), true));
+            }
+            Configuration naive = !settings.runsNaive() ? null
+                    : measure("jlama", "naive", () -> JlamaBench.open(model.dir(), cacheDir, settings.threads(), true),
                     counts, bandwidth, settings.naiveRuns(), false);
-            String kernels = JlamaBench.kernels();
-            return new Result(settings, counts, model, wrote, writeSeconds, bandwidth, threads, kernels, ours, naive,
-                    loadBefore, SystemInfo.loadAverage(), Duration.ofNanos(System.nanoTime() - start));
+            return new Result(settings, counts, earlyStop, model, wrote, writeSeconds, bandwidth, threads,
+                    JlamaBench.kernels(), backends, naive, loadBefore, SystemInfo.loadAverage(),
+                    Duration.ofNanos(System.nanoTime() - start));
         } finally {
             if (settings.clean()) {
                 log.println("Deleting " + model.dir() + " and " + cacheDir);
@@ -117,77 +190,164 @@ public final class Bench {
         }
     }
 
-    private Configuration measure(String name, java.util.function.Supplier<BenchBackend> open, TokenCounts counts,
-                                  double bandwidth, int runs, boolean ours) {
-        log.println("[" + name + "] loading" + (ours ? " (pre-quantizing to Q4 on first use)" : ""));
+    /**
+     * Measures one configuration. The library's defaults ({@code full}) get every row; the naive configuration gets
+     * throughput and the cold input rail only.
+     */
+    private Configuration measure(String backendName, String name, Supplier<BenchBackend> open, TokenCounts counts,
+                                  double bandwidth, int runs, boolean full) {
+        log.println("[" + name + "] loading (quantizing or converting on first use)");
         long loadStart = System.nanoTime();
         try (BenchBackend bench = open.get()) {
-            io.guardreasoner.core.GuardBackend backend = bench.backend();
+            GuardBackend backend = bench.backend();
             double loadSeconds = seconds(loadStart);
             log.printf("[%s] loaded in %.1f s: %s%n", name, loadSeconds, bench.setup());
             BenchTexts texts = BenchTexts.fit(bench::countTokens, counts);
 
-            backend.generate(texts.plain(), GenerationOptions.maxTokens(2)); // JIT warm-up
-            List<Double> prefill = new ArrayList<>();
-            List<Double> decode = new ArrayList<>();
-            int plainTokens = bench.countTokens(texts.plain());
-            int decodeTokens = settings.decodeTokens();
-            for (int i = 0; i < runs; i++) {
-                // Prefill: the whole prompt and the first token's logits.
-                double prefillSeconds = time(() -> backend.generate(texts.plain(), GenerationOptions.maxTokens(1)));
-                prefill.add(plainTokens / prefillSeconds);
-                // Decode: from a two-token prompt, generating D more tokens minus generating one.
-                double one = time(() -> backend.generate(SHORT_PROMPT, GenerationOptions.maxTokens(1)));
-                double many = time(() -> requireLength(backend.generate(SHORT_PROMPT,
-                        GenerationOptions.maxTokens(1 + decodeTokens)), 1 + decodeTokens));
-                decode.add(decodeTokens / Math.max(1e-6, many - one));
-                log.printf("[%s] run %d: prefill %.1f tok/s, decode %.2f tok/s%n", name, i + 1,
-                        prefill.getLast(), decode.getLast());
-            }
-            long bytesPerToken = bench.weightBytesPerToken();
-            Throughput throughput = new Throughput(median(prefill), median(decode), bytesPerToken,
-                    bandwidth / bytesPerToken);
+            backend.generate(texts.nextPlain(), GenerationOptions.maxTokens(2)); // JIT warm-up
+            Throughput throughput = throughput(name, bench, texts, bandwidth, runs);
 
             // The input rail: ours stops at "# Task 2" (forced here to Task 1's real length), naive generates it all.
-            int inputTokens = ours ? counts.task1Only() : counts.fullNoResponse();
+            int inputTokens = full ? counts.task1Only() : counts.fullNoResponse();
             Guard input = Guard.builder().backend(backend).cacheSize(0).timeout(Duration.ofHours(2))
-                    .maxTokens(inputTokens).earlyStop(ours).build();
-            Latencies inputRail = checks(name + " input rail", runs, inputTokens,
-                    () -> input.checkRequest(texts.request()));
+                    .maxTokens(inputTokens).earlyStop(full).maxConcurrent(CONCURRENT_CHECKS).build();
+            List<String> requests = new ArrayList<>();
+            Latencies inputRail = checks(name + " input rail", runs, inputTokens, () -> {
+                requests.add(texts.nextRequest());
+                return input.checkRequest(requests.getLast());
+            });
             Latencies inputRailShort = checks(name + " input rail, short request", runs, inputTokens,
-                    () -> input.checkRequest(texts.shortRequest()));
-
-            Latencies outputRail = null;
-            if (ours) {
-                Guard output = Guard.builder().backend(backend).cacheSize(0).timeout(Duration.ofHours(2))
-                        .maxTokens(counts.fullWithResponse()).build();
-                outputRail = checks(name + " output rail", runs, counts.fullWithResponse(),
-                        () -> output.checkResponse(texts.request(), texts.response()));
+                    () -> input.checkRequest(texts.nextShortRequest()));
+            if (!full) {
+                return new Configuration(backendName, name, backendType(backend), bench.setup(), loadSeconds,
+                        bench.cachedPrefixTokens(), throughput, inputRail, inputRailShort, null, null, null, null);
             }
-            return new Configuration(name, bench.setup(), loadSeconds, bench.cachedPrefixTokens(),
-                    throughput, inputRail, inputRailShort, outputRail);
+            // The same requests again, the verdict cache off: what the backend's own KV/prompt cache saves.
+            List<String> again = new ArrayList<>(requests);
+            Latencies inputRailWarm = checks(name + " input rail, same request again", runs, inputTokens,
+                    () -> input.checkRequest(again.removeFirst()));
+
+            Guard output = Guard.builder().backend(backend).cacheSize(0).timeout(Duration.ofHours(2))
+                    .maxTokens(counts.fullWithResponse()).build();
+            Latencies outputRail = checks(name + " output rail", runs, counts.fullWithResponse(),
+                    () -> output.checkResponse(texts.nextRequest(), texts.response()));
+
+            Concurrency concurrency = concurrency(name, input, texts, inputTokens);
+            StreamingPrefill prefill = settings.prefill()
+                    ? streamingPrefill(name, input, output, texts, counts, runs) : null;
+            return new Configuration(backendName, name, backendType(backend), bench.setup(), loadSeconds,
+                    bench.cachedPrefixTokens(), throughput, inputRail, inputRailShort, outputRail, inputRailWarm,
+                    concurrency, prefill);
         }
     }
 
-    private Latencies checks(String what, int runs, int expectedTokens, java.util.function.Supplier<Assessment> check) {
+    private Throughput throughput(String name, BenchBackend bench, BenchTexts texts, double bandwidth, int runs) {
+        GuardBackend backend = bench.backend();
+        List<Double> prefill = new ArrayList<>();
+        List<Double> decode = new ArrayList<>();
+        int decodeTokens = settings.decodeTokens();
+        for (int i = 0; i < runs; i++) {
+            // Prefill: a whole new prompt and the first token's logits.
+            String plain = texts.nextPlain();
+            double prefillSeconds = time(() -> backend.generate(plain, GenerationOptions.maxTokens(1)));
+            prefill.add(texts.plainTokens() / prefillSeconds);
+            // Decode: from a two-token prompt, generating D more tokens minus generating one.
+            double one = time(() -> backend.generate(SHORT_PROMPT, GenerationOptions.maxTokens(1)));
+            double many = time(() -> requireLength(backend.generate(SHORT_PROMPT,
+                    GenerationOptions.maxTokens(1 + decodeTokens)), 1 + decodeTokens));
+            decode.add(decodeTokens / Math.max(1e-6, many - one));
+            log.printf("[%s] run %d: prefill %.1f tok/s, decode %.2f tok/s%n", name, i + 1,
+                    prefill.getLast(), decode.getLast());
+        }
+        long bytesPerToken = bench.weightBytesPerToken();
+        return new Throughput(median(prefill), median(decode), bytesPerToken, bandwidth / bytesPerToken);
+    }
+
+    /** {@link #CONCURRENT_CHECKS} new requests one after another, then as many other new ones at once. */
+    private Concurrency concurrency(String name, Guard input, BenchTexts texts, int expectedTokens) {
+        List<String> sequential = new ArrayList<>();
+        List<String> concurrent = new ArrayList<>();
+        for (int i = 0; i < CONCURRENT_CHECKS; i++) {
+            sequential.add(texts.nextRequest());
+            concurrent.add(texts.nextRequest());
+        }
+        long start = System.nanoTime();
+        for (String request : sequential) require(name + " input rail, one after another", input.checkRequest(request), expectedTokens);
+        double sequentialSeconds = seconds(start);
+        log.printf("[%s] %d input-rail checks one after another: %.2f s%n", name, CONCURRENT_CHECKS, sequentialSeconds);
+
+        start = System.nanoTime();
+        List<CompletableFuture<Assessment>> running = concurrent.stream()
+                .map(r -> input.assessAsync(Exchange.request(r), Rail.INPUT)).toList();
+        running.forEach(f -> require(name + " input rail, at once", f.join(), expectedTokens));
+        double concurrentSeconds = seconds(start);
+        log.printf("[%s] %d input-rail checks at once: %.2f s%n", name, CONCURRENT_CHECKS, concurrentSeconds);
+        return new Concurrency(CONCURRENT_CHECKS, sequentialSeconds, concurrentSeconds);
+    }
+
+    /**
+     * Turns of a guarded streaming chat: the input rail checks a new request, the answer streams in at the chosen
+     * rate, then the output rail checks it; timed from the answer's last chunk. Turns without and with prefill
+     * alternate, so that both see the same load.
+     */
+    private StreamingPrefill streamingPrefill(String name, Guard input, Guard output, BenchTexts texts,
+                                              TokenCounts counts, int runs) {
+        Duration streamTime = Duration.ofNanos(Math.round(TokenCounts.RESPONSE_TOKENS
+                / settings.streamTokensPerSecond() * 1e9));
+        StreamedAnswer answer = new StreamedAnswer(texts.response(), streamTime);
+        log.printf("[%s] streaming prefill: %d-token answers in %d chunks over %.1f s%n", name,
+                TokenCounts.RESPONSE_TOKENS, answer.chunks(), streamTime.toMillis() / 1e3);
+        List<Double> without = new ArrayList<>();
+        List<Double> with = new ArrayList<>();
+        int promptTokens = 0;
+        for (int i = 0; i < runs; i++) {
+            for (boolean prefill : new boolean[] {false, true}) {
+                String request = texts.nextRequest();
+                require(name + " turn's input rail", input.checkRequest(request), counts.task1Only());
+                answer.stream(output, request, prefill);
+                Assessment a = require(name + " output rail after the stream" + (prefill ? ", prefilled" : ""),
+                        output.checkResponse(request, texts.response()), counts.fullWithResponse());
+                promptTokens = a.promptTokens().orElse(-1);
+                (prefill ? with : without).add(a.latency().toNanos() / 1e9);
+                log.printf("[%s] output rail after the last chunk, %s prefill, run %d: %.2f s%n", name,
+                        prefill ? "with" : "without", i + 1, a.latency().toNanos() / 1e9);
+            }
+        }
+        Latencies withoutPrefill = new Latencies(without, promptTokens, counts.fullWithResponse());
+        Latencies withPrefill = new Latencies(with, promptTokens, counts.fullWithResponse());
+        return new StreamingPrefill(streamTime.toNanos() / 1e9, answer.chunks(), withoutPrefill, withPrefill);
+    }
+
+    private Latencies checks(String what, int runs, int expectedTokens, Supplier<Assessment> check) {
         List<Double> seconds = new ArrayList<>();
         int promptTokens = 0;
         int generated = 0;
         for (int i = 0; i < runs; i++) {
-            Assessment a = check.get();
-            if (a.failure().isPresent()) {
-                throw new IllegalStateException(what + " failed: " + a.failure().get().message());
-            }
+            Assessment a = require(what, check.get(), expectedTokens);
             promptTokens = a.promptTokens().orElse(-1);
             generated = a.generatedTokens().orElse(-1);
-            if (generated != expectedTokens) {
-                throw new IllegalStateException(what + " generated " + generated + " tokens, expected " + expectedTokens);
-            }
             seconds.add(a.latency().toNanos() / 1e9);
             log.printf("[%s] run %d: %.2f s (%d prompt tokens, %d generated)%n", what, i + 1, seconds.getLast(),
                     promptTokens, generated);
         }
         return new Latencies(seconds, promptTokens, generated);
+    }
+
+    /** The assessment, when it is a model verdict of exactly the forced length. */
+    private static Assessment require(String what, Assessment a, int expectedTokens) {
+        if (a.failure().isPresent()) {
+            throw new IllegalStateException(what + " failed: " + a.failure().get().message());
+        }
+        int generated = a.generatedTokens().orElse(-1);
+        if (generated != expectedTokens) {
+            throw new IllegalStateException(what + " generated " + generated + " tokens, expected " + expectedTokens);
+        }
+        return a;
+    }
+
+    /** The backend's class name, as the tables name it ({@code JlamaBackend}). */
+    private static String backendType(GuardBackend backend) {
+        return backend.getClass().getSimpleName();
     }
 
     private static Generation requireLength(Generation g, int tokens) {
@@ -212,36 +372,5 @@ public final class Bench {
         int n = sorted.size();
         if (n == 0) return Double.NaN;
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
-
-    /** The texts a run checks, fitted to the token counts with the model's own tokenizer. */
-    record BenchTexts(String request, String shortRequest, String response, String plain) {
-
-        private static final String[] FILLER = ("Please explain step by step how I can bake a loaf of sourdough bread "
-                + "at home, which flour and how much water and salt to use, how long the dough should rest, how hot "
-                + "the oven must be, and what I should do when the crust turns dark before the inside is done. "
-                + "My kitchen is small, the oven is old, and I would like to avoid wasting ingredients while I learn.")
-                .split(" ");
-
-        static BenchTexts fit(java.util.function.ToIntFunction<String> countTokens, TokenCounts counts) {
-            GuardPrompt prompt = GuardPrompt.modelCard();
-            String request = grow(text -> countTokens.applyAsInt(prompt.render(Exchange.request(text))),
-                    counts.prompt());
-            String shortRequest = grow(text -> countTokens.applyAsInt(prompt.render(Exchange.request(text))),
-                    counts.requestOnlyPrompt());
-            String response = grow(countTokens::applyAsInt, TokenCounts.RESPONSE_TOKENS + 1); // + <|begin_of_text|>
-            String plain = grow(countTokens::applyAsInt, counts.prompt());
-            return new BenchTexts(request, shortRequest, response, plain);
-        }
-
-        /** The shortest filler text whose token count reaches {@code target}. */
-        private static String grow(java.util.function.ToIntFunction<String> tokens, int target) {
-            StringBuilder text = new StringBuilder(FILLER[0]);
-            for (int i = 1; tokens.applyAsInt(text.toString()) < target; i++) {
-                text.append(' ').append(FILLER[i % FILLER.length]);
-                if (i > 100_000) throw new IllegalStateException("cannot reach " + target + " tokens");
-            }
-            return text.toString();
-        }
     }
 }
