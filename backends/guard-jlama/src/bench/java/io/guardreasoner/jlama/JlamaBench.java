@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 /**
@@ -71,6 +72,11 @@ public final class JlamaBench {
             @Override
             public int cachedPrefixTokens() {
                 return backend.cachedPrefixTokens();
+            }
+
+            @Override
+            public OptionalLong promptPositionsComputed() {
+                return OptionalLong.of(backend.prefilledPositions());
             }
 
             @Override

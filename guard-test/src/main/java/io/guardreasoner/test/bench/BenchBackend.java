@@ -2,6 +2,8 @@ package io.guardreasoner.test.bench;
 
 import io.guardreasoner.core.GuardBackend;
 
+import java.util.OptionalLong;
+
 /**
  * A backend under benchmark, with what only a benchmark asks of it. Each backend artifact builds its own in its
  * {@code bench} jar (sources in {@code src/bench/java}), where it may reach the backend's package-private switches,
@@ -23,6 +25,14 @@ public interface BenchBackend extends AutoCloseable {
 
     /** Tokens of the instruction whose KV state is kept across checks; 0 when none is. */
     int cachedPrefixTokens();
+
+    /**
+     * Prompt positions the backend has run through the model so far, checks and prefills together, when it can tell:
+     * the difference over a check is the prompt work its KV/prompt cache and prefill did not save. Empty by default.
+     */
+    default OptionalLong promptPositionsComputed() {
+        return OptionalLong.empty();
+    }
 
     @Override
     void close();

@@ -73,8 +73,16 @@ class BenchCommandTest {
                 "| backends | jlama (ours and naive); llamacpp skipped: guard-llamacpp is not on the class path |");
         String prefill = md.substring(md.indexOf("### Streaming prefill"));
         double[] prefilled = numbers(row(prefill, "| jlama | "));
-        assertThat(prefilled).as("prefill row").hasSize(3);
+        assertThat(prefilled).as("prefill row: two p50s, their ratio, prompt tokens computed without / with")
+                .hasSize(5);
         assertThat(Arrays.stream(prefilled).allMatch(v -> v > 0)).as(Arrays.toString(prefilled)).isTrue();
+        assertThat(prefilled[4]).as("prompt tokens left after the last chunk with prefill").isLessThanOrEqualTo(prefilled[3]);
+        // What the KV cache saved: a new request computes all but the instruction, the same one again almost nothing.
+        double[] cold = numbers(row(md, "| input rail (all published prompts) | "));
+        double[] again = numbers(row(md, "| input rail again, same request | "));
+        assertThat(cold[1] + cold[2]).isEqualTo(cold[0]);
+        assertThat(cold[2]).as("reused: the instruction and more").isGreaterThanOrEqualTo(jsonInstructionTokens(json));
+        assertThat(again[1]).as("computed again").isLessThan(cold[1]);
 
         JsonNode figures = new ObjectMapper().readTree(json.toFile());
         assertThat(figures.path("backends")).hasSize(1);
@@ -130,6 +138,11 @@ class BenchCommandTest {
 
         assertThat(exit).isEqualTo(GuardCli.BAD_USAGE);
         assertThat(err.toString()).contains("unknown backend 'vllm'");
+    }
+
+    private static double jsonInstructionTokens(Path json) throws java.io.IOException {
+        return new ObjectMapper().readTree(json.toFile()).path("backends").get(0).path("instructionPrefixTokensReused")
+                .asDouble();
     }
 
     private static String row(String md, String start) {

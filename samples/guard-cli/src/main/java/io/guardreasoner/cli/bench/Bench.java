@@ -68,10 +68,19 @@ public final class Bench {
         }
     }
 
-    /** Latencies of one kind of check, in seconds, with the tokens the model read and generated. */
-    public record Latencies(List<Double> seconds, int promptTokens, int generatedTokens) {
+    /**
+     * Latencies of one kind of check, in seconds, with the tokens the model read and generated, and the median number
+     * of prompt tokens it computed in a check (the rest came from its KV/prompt cache), or -1 when the backend cannot
+     * tell.
+     */
+    public record Latencies(List<Double> seconds, int promptTokens, int generatedTokens, long computedPromptTokens) {
         public double p50() {
             return median(seconds);
+        }
+
+        /** Prompt tokens whose KV state came from the backend's caches, or -1 when unknown. */
+        public long reusedPromptTokens() {
+            return computedPromptTokens < 0 ? -1 : promptTokens - computedPromptTokens;
         }
     }
 
@@ -212,11 +221,11 @@ public final class Bench {
             Guard input = Guard.builder().backend(backend).cacheSize(0).timeout(Duration.ofHours(2))
                     .maxTokens(inputTokens).earlyStop(full).maxConcurrent(CONCURRENT_CHECKS).build();
             List<String> requests = new ArrayList<>();
-            Latencies inputRail = checks(name + " input rail", runs, inputTokens, () -> {
+            Latencies inputRail = checks(name + " input rail", bench, runs, inputTokens, () -> {
                 requests.add(texts.nextRequest());
                 return input.checkRequest(requests.getLast());
             });
-            Latencies inputRailShort = checks(name + " input rail, short request", runs, inputTokens,
+            Latencies inputRailShort = checks(name + " input rail, short request", bench, runs, inputTokens,
                     () -> input.checkRequest(texts.nextShortRequest()));
             if (!full) {
                 return new Configuration(backendName, name, backendType(backend), bench.setup(), loadSeconds,
@@ -224,17 +233,17 @@ public final class Bench {
             }
             // The same requests again, the verdict cache off: what the backend's own KV/prompt cache saves.
             List<String> again = new ArrayList<>(requests);
-            Latencies inputRailWarm = checks(name + " input rail, same request again", runs, inputTokens,
+            Latencies inputRailWarm = checks(name + " input rail, same request again", bench, runs, inputTokens,
                     () -> input.checkRequest(again.removeFirst()));
 
             Guard output = Guard.builder().backend(backend).cacheSize(0).timeout(Duration.ofHours(2))
                     .maxTokens(counts.fullWithResponse()).build();
-            Latencies outputRail = checks(name + " output rail", runs, counts.fullWithResponse(),
+            Latencies outputRail = checks(name + " output rail", bench, runs, counts.fullWithResponse(),
                     () -> output.checkResponse(texts.nextRequest(), texts.response()));
 
             Concurrency concurrency = concurrency(name, input, texts, inputTokens);
             StreamingPrefill prefill = settings.prefill()
-                    ? streamingPrefill(name, input, output, texts, counts, runs) : null;
+                    ? streamingPrefill(name, bench, input, output, texts, counts, runs) : null;
             return new Configuration(backendName, name, backendType(backend), bench.setup(), loadSeconds,
                     bench.cachedPrefixTokens(), throughput, inputRail, inputRailShort, outputRail, inputRailWarm,
                     concurrency, prefill);
@@ -290,47 +299,64 @@ public final class Bench {
      * rate, then the output rail checks it; timed from the answer's last chunk. Turns without and with prefill
      * alternate, so that both see the same load.
      */
-    private StreamingPrefill streamingPrefill(String name, Guard input, Guard output, BenchTexts texts,
-                                              TokenCounts counts, int runs) {
+    private StreamingPrefill streamingPrefill(String name, BenchBackend bench, Guard input, Guard output,
+                                              BenchTexts texts, TokenCounts counts, int runs) {
         Duration streamTime = Duration.ofNanos(Math.round(TokenCounts.RESPONSE_TOKENS
                 / settings.streamTokensPerSecond() * 1e9));
         StreamedAnswer answer = new StreamedAnswer(texts.response(), streamTime);
         log.printf("[%s] streaming prefill: %d-token answers in %d chunks over %.1f s%n", name,
                 TokenCounts.RESPONSE_TOKENS, answer.chunks(), streamTime.toMillis() / 1e3);
-        List<Double> without = new ArrayList<>();
-        List<Double> with = new ArrayList<>();
+        List<List<Double>> seconds = List.of(new ArrayList<>(), new ArrayList<>());
+        List<List<Double>> computed = List.of(new ArrayList<>(), new ArrayList<>());
         int promptTokens = 0;
         for (int i = 0; i < runs; i++) {
-            for (boolean prefill : new boolean[] {false, true}) {
+            for (int prefill = 0; prefill <= 1; prefill++) {
                 String request = texts.nextRequest();
                 require(name + " turn's input rail", input.checkRequest(request), counts.task1Only());
-                answer.stream(output, request, prefill);
-                Assessment a = require(name + " output rail after the stream" + (prefill ? ", prefilled" : ""),
+                answer.stream(output, request, prefill == 1);
+                long lastChunk = System.nanoTime(); // from here: reading the counter waits for a running prefill too
+                long before = positions(bench);
+                Assessment a = require(name + " output rail after the stream" + (prefill == 1 ? ", prefilled" : ""),
                         output.checkResponse(request, texts.response()), counts.fullWithResponse());
+                double after = seconds(lastChunk);
+                long computedNow = before < 0 ? -1 : positions(bench) - before;
                 promptTokens = a.promptTokens().orElse(-1);
-                (prefill ? with : without).add(a.latency().toNanos() / 1e9);
-                log.printf("[%s] output rail after the last chunk, %s prefill, run %d: %.2f s%n", name,
-                        prefill ? "with" : "without", i + 1, a.latency().toNanos() / 1e9);
+                seconds.get(prefill).add(after);
+                if (computedNow >= 0) computed.get(prefill).add((double) computedNow);
+                log.printf("[%s] output rail after the last chunk, %s prefill, run %d: %.2f s%s%n", name,
+                        prefill == 1 ? "with" : "without", i + 1, after,
+                        computedNow < 0 ? "" : " (" + computedNow + " prompt tokens computed after the last chunk)");
             }
         }
-        Latencies withoutPrefill = new Latencies(without, promptTokens, counts.fullWithResponse());
-        Latencies withPrefill = new Latencies(with, promptTokens, counts.fullWithResponse());
+        Latencies withoutPrefill = new Latencies(seconds.get(0), promptTokens, counts.fullWithResponse(),
+                computed.get(0).isEmpty() ? -1 : Math.round(median(computed.get(0))));
+        Latencies withPrefill = new Latencies(seconds.get(1), promptTokens, counts.fullWithResponse(),
+                computed.get(1).isEmpty() ? -1 : Math.round(median(computed.get(1))));
         return new StreamingPrefill(streamTime.toNanos() / 1e9, answer.chunks(), withoutPrefill, withPrefill);
     }
 
-    private Latencies checks(String what, int runs, int expectedTokens, Supplier<Assessment> check) {
+    private Latencies checks(String what, BenchBackend bench, int runs, int expectedTokens, Supplier<Assessment> check) {
         List<Double> seconds = new ArrayList<>();
+        List<Double> computed = new ArrayList<>();
         int promptTokens = 0;
         int generated = 0;
         for (int i = 0; i < runs; i++) {
+            long before = positions(bench);
             Assessment a = require(what, check.get(), expectedTokens);
+            long after = positions(bench);
             promptTokens = a.promptTokens().orElse(-1);
             generated = a.generatedTokens().orElse(-1);
             seconds.add(a.latency().toNanos() / 1e9);
-            log.printf("[%s] run %d: %.2f s (%d prompt tokens, %d generated)%n", what, i + 1, seconds.getLast(),
-                    promptTokens, generated);
+            if (before >= 0) computed.add((double) (after - before));
+            log.printf("[%s] run %d: %.2f s (%d prompt tokens%s, %d generated)%n", what, i + 1, seconds.getLast(),
+                    promptTokens, before < 0 ? "" : ", " + (after - before) + " computed", generated);
         }
-        return new Latencies(seconds, promptTokens, generated);
+        return new Latencies(seconds, promptTokens, generated, computed.isEmpty() ? -1 : Math.round(median(computed)));
+    }
+
+    /** Prompt positions the backend has computed so far, or -1 when it cannot tell. */
+    private static long positions(BenchBackend bench) {
+        return bench.promptPositionsComputed().orElse(-1);
     }
 
     /** The assessment, when it is a model verdict of exactly the forced length. */

@@ -109,6 +109,10 @@ public final class BenchJson {
         o.put("inputRailShortPromptTokens", b.inputRailShort().promptTokens());
         if (b.outputRail() == null) o.putNull("outputRailPromptTokens");
         else o.put("outputRailPromptTokens", b.outputRail().promptTokens());
+        computed(o, "inputRailComputedPromptTokens", b.inputRail());
+        computed(o, "inputRailShortComputedPromptTokens", b.inputRailShort());
+        computed(o, "outputRailComputedPromptTokens", b.outputRail());
+        computed(o, "inputRailWarmComputedPromptTokens", b.inputRailWarm());
         o.put("weightBytesPerToken", b.throughput().weightBytesPerToken());
         o.put("bandwidthBoundTokPerS", round(b.throughput().bandwidthBoundTokensPerSecond(), 2));
         o.put("instructionPrefixTokensReused", b.prefixTokens());
@@ -122,7 +126,15 @@ public final class BenchJson {
             p.put("chunks", b.prefill().chunks());
             p.put("outputRailWithoutPrefillP50Ms", ms(b.prefill().withoutPrefill()));
             p.put("outputRailWithPrefillP50Ms", ms(b.prefill().withPrefill()));
+            computed(p, "withoutPrefillComputedPromptTokens", b.prefill().withoutPrefill());
+            computed(p, "withPrefillComputedPromptTokens", b.prefill().withPrefill());
         }
+    }
+
+    /** The median prompt tokens a check computed itself; null when not measured or the backend cannot tell. */
+    private static void computed(ObjectNode o, String field, Bench.Latencies latencies) {
+        if (latencies == null || latencies.computedPromptTokens() < 0) o.putNull(field);
+        else o.put(field, latencies.computedPromptTokens());
     }
 
     private static void putOrNull(ObjectNode o, String field, Double value) {

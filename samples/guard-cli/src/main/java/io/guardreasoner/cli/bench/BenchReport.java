@@ -99,6 +99,20 @@ public final class BenchReport {
         md.append("| input rail again, same ").append(b.inputRailWarm().promptTokens())
                 .append("-token prompt (KV/prompt cache warm, verdict cache off) | ")
                 .append(sec(b.inputRailWarm().p50())).append(extra).append('\n');
+        if (b.inputRail().computedPromptTokens() < 0) return;
+        md.append("Prompt tokens per ").append(b.name()).append(" check (medians): read, computed by the model in the "
+                        + "check, and taken from the backend's KV state of earlier checks.\n\n")
+                .append("| check | prompt tokens | computed | reused |\n|---|---|---|---|\n");
+        computed(md, "input rail (all published prompts)", b.inputRail());
+        computed(md, "input rail (request-only prompts)", b.inputRailShort());
+        computed(md, "output rail", b.outputRail());
+        computed(md, "input rail again, same request", b.inputRailWarm());
+        md.append('\n');
+    }
+
+    private static void computed(StringBuilder md, String what, Bench.Latencies l) {
+        md.append("| ").append(what).append(" | ").append(l.promptTokens()).append(" | ")
+                .append(l.computedPromptTokens()).append(" | ").append(l.reusedPromptTokens()).append(" |\n");
     }
 
     private static void inputRow(StringBuilder md, String what, Bench.Latencies ours, Bench.Latencies naive,
@@ -169,18 +183,22 @@ public final class BenchReport {
                 .append(String.format(Locale.ROOT, "Each turn: the input rail checks a new request; the answer "
                                 + "(%d tokens) streams in %d word chunks over %.1f s (%.0f tokens/s), one every %d ms, "
                                 + "while the guard's thread waits as for a remote chat model; then the output rail "
-                                + "checks it (%d prompt tokens), timed from the last chunk. With prefill, "
+                                + "checks it (%d prompt tokens; the request's KV state is kept from the input rail, as in a "
+                                + "real turn), timed from the last chunk. With prefill, "
                                 + "`Guard.prefill(request, textSoFar)` every %d characters, as "
                                 + "`GuardedStreamingChatModel` does. Turns with and without alternate.%n%n",
                         TokenCounts.RESPONSE_TOKENS, p.chunks(), p.streamSeconds(),
                         TokenCounts.RESPONSE_TOKENS / p.streamSeconds(),
                         Math.round(p.streamSeconds() * 1000 / p.chunks()), p.withPrefill().promptTokens(),
                         StreamedAnswer.PREFILL_EVERY_CHARS))
-                .append("| backend | without prefill p50 | with prefill p50 | with / without |\n|---|---|---|---|\n");
+                .append("| backend | without prefill p50 | with prefill p50 | with / without "
+                        + "| prompt tokens computed after the last chunk, without / with |\n|---|---|---|---|---|\n");
         for (Bench.Configuration b : backends) {
             Bench.StreamingPrefill s = b.prefill();
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f× |%n", b.backend(),
-                    sec(s.withoutPrefill().p50()), sec(s.withPrefill().p50()), s.ratio()));
+            long without = s.withoutPrefill().computedPromptTokens();
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f× | %s |%n", b.backend(),
+                    sec(s.withoutPrefill().p50()), sec(s.withPrefill().p50()), s.ratio(), without < 0 ? "–"
+                            : without + " / " + s.withPrefill().computedPromptTokens()));
         }
         md.append('\n');
     }
