@@ -178,14 +178,14 @@ public final class Bench {
             List<Configuration> backends = new ArrayList<>();
             for (BenchBackends.Entry entry : settings.backends()) {
                 BenchBackends.Opener opener = entry.opener().orElseThrow();
-                // Every backend runs with the same thread count: Jlama's pool is sized once per JVM.
-                int backendThreads = entry.name().equals("jlama") ? settings.threads() : threads;
-                backends.add(measure(entry.name(), entry.name().equals("jlama") ? "ours" : entry.name(),
-                        () -> opener.open(model.dir(), cacheDir, backendThreads, CONCURRENT_CHECKS),
-                        counts, bandwidth, settings.runs(), true));
+                // Jlama's library defaults keep their historical name, "ours", beside its naive configuration.
+                String name = entry.name().equals("jlama") ? "ours" : entry.name();
+                // One backend at a time, each with the same thread count, on the same weights.
+                backends.add(measure(entry.name(), name, () -> opener.open(model.dir(), cacheDir, threads,
+                        CONCURRENT_CHECKS), counts, bandwidth, settings.runs(), true));
             }
             Configuration naive = !settings.runsNaive() ? null
-                    : measure("jlama", "naive", () -> JlamaBench.open(model.dir(), cacheDir, settings.threads(), true),
+                    : measure("jlama", "naive", () -> JlamaBench.open(model.dir(), cacheDir, threads, true),
                     counts, bandwidth, settings.naiveRuns(), false);
             return new Result(settings, counts, earlyStop, model, wrote, writeSeconds, bandwidth, threads,
                     JlamaBench.kernels(), backends, naive, loadBefore, SystemInfo.loadAverage(),

@@ -70,15 +70,17 @@ final class BenchTexts {
         return response;
     }
 
-    /** Tokens the model reads for a text of {@code kind}'s length (its prompt for a request). */
+    /** Tokens of the input-rail prompt of every {@link #nextRequest()}. */
     int requestPromptTokens() {
         return request.tokens;
     }
 
+    /** Tokens of the input-rail prompt of every {@link #nextShortRequest()}. */
     int shortRequestPromptTokens() {
         return shortRequest.tokens;
     }
 
+    /** Tokens of every {@link #nextPlain()}, {@code <|begin_of_text|>} included. */
     int plainTokens() {
         return plain.tokens;
     }
