@@ -92,6 +92,7 @@ public final class LlamaCppBackend implements GuardBackend {
         this.modelId = b.modelId != null ? b.modelId : defaultId != null ? defaultId
                 : summary.name() != null && !summary.name().isBlank() ? summary.name()
                 : fileName.endsWith(".gguf") ? fileName.substring(0, fileName.length() - 5) : fileName;
+        requireSupported(b.kvCacheType, summary, gguf);
         NativeLlama llama;
         try {
             llama = NativeLlama.load();
@@ -339,6 +340,23 @@ public final class LlamaCppBackend implements GuardBackend {
     @Override
     public String toString() {
         return "LlamaCppBackend[" + modelId + ", " + ggufFile.getFileName() + "]";
+    }
+
+    /**
+     * Refuses settings llama.cpp would answer with an abort of the whole process: a Q8_0 KV cache stores keys and
+     * values in blocks of 32, so each head's size must be a multiple of 32 (64 and 128 in Llama-3 models).
+     */
+    private static void requireSupported(KvCacheType kvCacheType, GgufInspector.Summary summary, Path gguf) {
+        if (kvCacheType != KvCacheType.Q8_0) return;
+        long heads = summary.uint("llama.attention.head_count", 0);
+        long embedding = summary.uint("llama.embedding_length", 0);
+        long keyLength = summary.uint("llama.attention.key_length", heads > 0 ? embedding / heads : 0);
+        long valueLength = summary.uint("llama.attention.value_length", keyLength);
+        int block = GgmlType.Q8_0.blockSize;
+        if (keyLength % block != 0 || valueLength % block != 0) {
+            throw new GuardBackendException("The KV cache type Q8_0 needs attention heads whose size is a multiple of "
+                    + block + "; the model in " + gguf + " has heads of " + keyLength + ". Use kvCacheType F16");
+        }
     }
 
     private static GgufType storedType(GgufInspector.Summary summary) {

@@ -570,6 +570,17 @@ class LlamaCppBackendTest {
     }
 
     @Test
+    void aQ8_0KvCacheForHeadsLlamaCppCannotBlockIsRefusedInJavaInsteadOfAbortingTheJvm() {
+        // 64 / 4 heads = 16 per head: llama.cpp would GGML_ASSERT (abort the process) on a Q8_0 cache of such heads.
+        Path dir = TestModels.folder("small-heads", LlamaModelWriter.builder().hiddenSize(64).heads(4).kvHeads(2));
+
+        assertThatThrownBy(() -> LlamaCppBackend.builder().ggufFile(TestModels.gguf(dir, GgufType.F16))
+                .kvCacheType(KvCacheType.Q8_0).slots(1).contextTokens(64).build())
+                .isInstanceOf(GuardBackendException.class)
+                .hasMessageContaining("multiple of 32").hasMessageContaining("heads of 16").hasMessageContaining("F16");
+    }
+
+    @Test
     void aWellFormedGgufThatLlamaCppRejectsFailsWithLlamaCppsReason() throws IOException {
         // Claim three layers where there are two: valid GGUF, but llama.cpp misses blk.2's tensors.
         byte[] bytes = Files.readAllBytes(TestModels.gguf(GgufType.Q8_0));
