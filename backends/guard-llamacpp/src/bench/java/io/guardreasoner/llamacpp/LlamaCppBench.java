@@ -100,7 +100,10 @@ public final class LlamaCppBench {
         return l;
     }
 
-    /** The bytes of a GGUF's tensor data: what one decode step reads (the embeddings once shared as the output too). */
+    /**
+     * About the weight bytes one decode step reads: the GGUF's size (its metadata, the tokenizer included, is a few MB
+     * of it; tied embeddings are read once, as the output projection).
+     */
     static long weightBytesPerToken(Path gguf) {
         try {
             return Files.size(gguf);
