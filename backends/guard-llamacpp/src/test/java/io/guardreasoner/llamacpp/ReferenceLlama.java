@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 /**
  * The Llama forward pass of Hugging Face transformers' {@code LlamaForCausalLM}, written as plain loops in double
  * precision: embeddings, RMSNorm, attention with grouped KV heads and (llama3-scaled) RoPE on the rotate-half layout,
- * SwiGLU MLP, final norm, tied or separate lm_head. It shares no code with Jlama or llama.cpp. Copied from
- * guard-langchain4j's tests (io.guardreasoner.langchain4j.jlama.ReferenceLlama).
+ * SwiGLU MLP, final norm, tied or separate lm_head. It shares no code with Jlama or llama.cpp. Adapted from
+ * guard-jlama's test class of the same name (test classes are not shared between modules).
  */
 final class ReferenceLlama {
 
