@@ -18,7 +18,7 @@ import java.util.Map;
 
 /**
  * Matches when the properties name this backend anywhere it can serve: {@code guardreasoner.backend} (or that is
- * unset, for the backends that may be picked by default), {@code guardreasoner.fallback}, or one rail's own
+ * unset, for the backends that may be picked by default; llama.cpp never is), {@code guardreasoner.fallback}, or one rail's own
  * {@code guardreasoner.input.backend} / {@code guardreasoner.output.backend}.
  */
 @Retention(RetentionPolicy.RUNTIME)
@@ -40,7 +40,8 @@ import java.util.Map;
             GuardReasonerProperties.BackendType type = (GuardReasonerProperties.BackendType) attributes.get("value");
             Environment env = context.getEnvironment();
             String backend = env.getProperty(GuardReasonerProperties.PREFIX + ".backend");
-            if (backend == null || backend.isBlank()) {
+            if ((backend == null || backend.isBlank())
+                    && GuardReasonerBackendAutoConfiguration.DEFAULTS.contains(type)) {
                 return ConditionOutcome.match("guardreasoner.backend is unset; " + type.label() + " may serve by default");
             }
             for (String property : NAMING_PROPERTIES) {

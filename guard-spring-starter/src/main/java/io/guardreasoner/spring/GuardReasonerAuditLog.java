@@ -1,5 +1,6 @@
 package io.guardreasoner.spring;
 
+import io.guardreasoner.core.Label;
 import io.guardreasoner.core.Assessment;
 import io.guardreasoner.core.AssessmentListener;
 import io.guardreasoner.core.Decision;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -107,8 +107,8 @@ public final class GuardReasonerAuditLog implements AssessmentListener {
                 : text.substring(0, settings.maxChars()) + "…[" + (text.length() - settings.maxChars()) + " more chars]";
     }
 
-    private static String label(Optional<? extends Enum<?>> value) {
-        return value.map(v -> v.name().toLowerCase(Locale.ROOT)).orElse("none");
+    private static String label(Optional<? extends Label> value) {
+        return Label.orNone(value);
     }
 
     /** Appends {@code key=value}, quoting and escaping values so that one assessment stays one line. */

@@ -29,10 +29,14 @@ import java.util.Map;
 @AutoConfiguration
 @ConditionalOnProperty(prefix = GuardReasonerProperties.PREFIX, name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(GuardReasonerProperties.class)
-@Import({GuardReasonerBackendAutoConfiguration.Jlama.class, GuardReasonerBackendAutoConfiguration.LocalAi.class})
+@Import({GuardReasonerBackendAutoConfiguration.Jlama.class, GuardReasonerBackendAutoConfiguration.LocalAi.class,
+        GuardReasonerBackendAutoConfiguration.LlamaCpp.class})
 public class GuardReasonerBackendAutoConfiguration {
 
-    /** The backends that serve when {@code guardreasoner.backend} is unset, in order of preference. */
+    /**
+     * The backends that serve when {@code guardreasoner.backend} is unset, in order of preference. Not llama.cpp: its
+     * native code can crash the JVM, so it runs only where a property names it.
+     */
     static final List<GuardReasonerProperties.BackendType> DEFAULTS =
             List.of(GuardReasonerProperties.BackendType.JLAMA, GuardReasonerProperties.BackendType.LOCALAI);
 
@@ -150,6 +154,20 @@ public class GuardReasonerBackendAutoConfiguration {
         @Bean
         GuardBackendFactory guardReasonerLocalAiBackendFactory() {
             return new LocalAiBackendFactory();
+        }
+    }
+
+    /**
+     * In-process llama.cpp, when guard-llamacpp is on the class path and a property names it (never by default).
+     * Unset slots take {@code guardreasoner.max-concurrent}: every check the guard runs at once gets a slot.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.guardreasoner.llamacpp.LlamaCppBackend")
+    @ConditionalOnBackend(GuardReasonerProperties.BackendType.LLAMACPP)
+    static class LlamaCpp {
+        @Bean
+        GuardBackendFactory guardReasonerLlamaCppBackendFactory(GuardReasonerProperties properties) {
+            return new LlamaCppBackendFactory(properties.maxConcurrent());
         }
     }
 }

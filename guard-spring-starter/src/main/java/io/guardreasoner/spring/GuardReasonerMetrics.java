@@ -1,5 +1,6 @@
 package io.guardreasoner.spring;
 
+import io.guardreasoner.core.Label;
 import io.guardreasoner.core.Assessment;
 import io.guardreasoner.core.AssessmentListener;
 import io.guardreasoner.core.Exchange;
@@ -9,7 +10,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -83,10 +83,10 @@ public final class GuardReasonerMetrics implements AssessmentListener {
         count(rail, "response", verdict.response());
     }
 
-    private void count(String rail, String task, Optional<? extends Enum<?>> label) {
+    private void count(String rail, String task, Optional<? extends Label> label) {
         Counter.builder("guardreasoner.verdict.labels").description("Labels in the guard model's verdicts")
                 .tag("rail", rail).tag("task", task)
-                .tag("label", label.map(l -> l.name().toLowerCase(Locale.ROOT)).orElse("none"))
+                .tag("label", Label.orNone(label))
                 .register(registry).increment();
     }
 }

@@ -24,10 +24,11 @@ import java.util.function.Supplier;
  * the offending property, so a bad setting stops the application before it serves a single unguarded turn.
  *
  * @param enabled      turn the whole starter off with false
- * @param backend      where GuardReasoner runs: in-process with Jlama, or on a LocalAI (OpenAI-compatible) server;
- *                     unset picks jlama when guard-jlama is on the class path, else localai
+ * @param backend      where GuardReasoner runs: in-process with Jlama or llama.cpp, or on a LocalAI (OpenAI-compatible)
+ *                     server; unset picks jlama when guard-jlama is on the class path, else localai (never llamacpp)
  * @param jlama        the Jlama backend's settings
  * @param localai      the LocalAI backend's settings
+ * @param llamacpp     the llama.cpp backend's settings
  * @param fallback     a second backend tried when the first one fails: none, or another backend
  * @param mode         enforce: decisions are carried out; shadow: every turn passes unchanged while assessments, the
  *                     audit log and the metrics record the decision that would have been taken (enforced=false)
@@ -55,6 +56,7 @@ public record GuardReasonerProperties(
         BackendType backend,
         @DefaultValue Jlama jlama,
         @DefaultValue Localai localai,
+        @DefaultValue Llamacpp llamacpp,
         @DefaultValue("none") FallbackType fallback,
         @DefaultValue("enforce") Mode mode,
         @DefaultValue Input input,
@@ -85,6 +87,10 @@ public record GuardReasonerProperties(
             throw invalid("localai.base-urls", "", "is required when the guard runs on LocalAI; "
                     + "set it to the server's OpenAI-compatible base URL, e.g. http://localhost:8080/v1");
         }
+        if ((backend == BackendType.LLAMACPP || fallback == FallbackType.LLAMACPP) && !llamacpp.hasModel()) {
+            throw invalid("llamacpp.gguf", "", "or guardreasoner.llamacpp.model-dir is required when the guard runs on "
+                    + "llama.cpp; set it to a GGUF file, or to a Hugging Face model folder to convert once");
+        }
         if (backend != null && fallback.backend() == backend) {
             throw invalid("fallback", backend.label(), "cannot be the same as guardreasoner.backend; use none or "
                     + "another backend");
@@ -93,11 +99,16 @@ public record GuardReasonerProperties(
         // Each rail's own backend settings, merged key by key over the global ones, must be valid on their own.
         for (Rail rail : Rail.values()) {
             String prefix = rail.label() + ".";
-            BackendSettings settings = under(prefix, () -> backendSettings(rail, jlama, localai, input, output));
+            BackendSettings settings = under(prefix, () -> backendSettings(rail, jlama, localai, llamacpp, input, output));
             BackendType own = rail == Rail.INPUT ? input.backend() : output.backend();
             if ((own != null ? own : backend) == BackendType.LOCALAI && settings.localai().baseUrls().isEmpty()) {
                 throw invalid(prefix + "localai.base-urls", "", "is required when the " + rail.label() + " rail runs "
                         + "on LocalAI; set it, or guardreasoner.localai.base-urls for both rails");
+            }
+            if ((own != null ? own : backend) == BackendType.LLAMACPP && !settings.llamacpp().hasModel()) {
+                throw invalid(prefix + "llamacpp.gguf", "", "or " + PREFIX + "." + prefix + "llamacpp.model-dir is "
+                        + "required when the " + rail.label() + " rail runs on llama.cpp; set it, or "
+                        + "guardreasoner.llamacpp.gguf for both rails");
             }
         }
         for (Map.Entry<String, Service> service : services.entrySet()) {
@@ -122,7 +133,9 @@ public record GuardReasonerProperties(
         /** In-process CPU inference with Jlama. */
         JLAMA("guard-jlama", "io.guardreasoner.jlama.JlamaBackend"),
         /** A LocalAI server, or any server with OpenAI's completions API. */
-        LOCALAI("guard-localai", "io.guardreasoner.localai.LocalAiBackend");
+        LOCALAI("guard-localai", "io.guardreasoner.localai.LocalAiBackend"),
+        /** In-process CPU inference with llama.cpp (native code); never picked unless a property names it. */
+        LLAMACPP("guard-llamacpp", "io.guardreasoner.llamacpp.LlamaCppBackend");
 
         private final String artifactId;
         private final String backendClass;
@@ -155,7 +168,9 @@ public record GuardReasonerProperties(
         /** In-process Jlama, with the {@code guardreasoner.jlama.*} settings. */
         JLAMA(BackendType.JLAMA),
         /** A LocalAI server, with the {@code guardreasoner.localai.*} settings. */
-        LOCALAI(BackendType.LOCALAI);
+        LOCALAI(BackendType.LOCALAI),
+        /** In-process llama.cpp, with the {@code guardreasoner.llamacpp.*} settings. */
+        LLAMACPP(BackendType.LLAMACPP);
 
         private final BackendType backend;
 
@@ -214,6 +229,69 @@ public record GuardReasonerProperties(
         }
     }
 
+    /** The weight type a model folder is converted to for the llama.cpp backend. */
+    public enum LlamacppType {
+        /** Float32: exact, largest, slowest. */
+        F32,
+        /** Half precision. */
+        F16,
+        /** 8-bit blocks: near-lossless, about half of F16. */
+        Q8_0,
+        /** 4-bit blocks (output projection at 8 bits): fastest on a CPU; the default. */
+        Q4_0
+    }
+
+    /** How the llama.cpp backend stores its KV cache. */
+    public enum LlamacppKvCacheType {
+        /** Half precision, llama.cpp's default. */
+        F16,
+        /** Exact; twice the memory. */
+        F32,
+        /** 8-bit blocks; half of F16's memory, with flash attention. */
+        Q8_0
+    }
+
+    /**
+     * The in-process llama.cpp backend (artifact {@code guard-llamacpp}).
+     *
+     * @param gguf          a GGUF model file (from guard-cli convert or llama.cpp's converter)
+     * @param modelDir      a Hugging Face Llama folder (config.json, tokenizer.json, safetensors), converted once into
+     *                      cache-dir as type; set either gguf or model-dir
+     * @param cacheDir      where converted models are kept; unset uses ~/.cache/guardreasoner/models
+     * @param type          the type model-dir is converted to: f32, f16, q8_0 or q4_0
+     * @param threads       llama.cpp's compute threads; 0 uses the available processors
+     * @param slots         checks decoded together, each with its own KV cache; 0 uses guardreasoner.max-concurrent
+     * @param contextTokens the most tokens one check (prompt plus verdict) may have, per slot
+     * @param kvCacheType   how the KV cache is stored: f16, f32 or q8_0
+     * @param loadOnStartup load the model while the application starts instead of at the first check
+     */
+    public record Llamacpp(
+            Path gguf,
+            Path modelDir,
+            Path cacheDir,
+            @DefaultValue("q4_0") LlamacppType type,
+            @DefaultValue("0") int threads,
+            @DefaultValue("0") int slots,
+            @DefaultValue("8192") int contextTokens,
+            @DefaultValue("f16") LlamacppKvCacheType kvCacheType,
+            @DefaultValue("false") boolean loadOnStartup) {
+
+        public Llamacpp {
+            if (gguf != null && modelDir != null) {
+                throw invalid("llamacpp.gguf", gguf, "and guardreasoner.llamacpp.model-dir are both set; set one: a "
+                        + "GGUF file, or a Hugging Face folder to convert");
+            }
+            if (threads < 0) throw invalid("llamacpp.threads", threads, "must be 0 (automatic) or more");
+            if (slots < 0 || slots > 64) throw invalid("llamacpp.slots", slots, "must be 0 (max-concurrent) to 64");
+            if (contextTokens < 16) throw invalid("llamacpp.context-tokens", contextTokens, "must be at least 16");
+        }
+
+        /** Whether a model is named: a GGUF file or a folder. */
+        boolean hasModel() {
+            return gguf != null || modelDir != null;
+        }
+    }
+
     /**
      * The LocalAI backend.
      *
@@ -261,6 +339,8 @@ public record GuardReasonerProperties(
      * @param jlama             this rail's Jlama settings; each one unset takes guardreasoner.jlama's (model and
      *                          model-dir count as one setting)
      * @param localai           this rail's LocalAI settings; each one unset takes guardreasoner.localai's
+     * @param llamacpp          this rail's llama.cpp settings; each one unset takes guardreasoner.llamacpp's (gguf
+     *                          and model-dir count as one setting)
      * @param mode              when the user message is checked: sequential (the input guardrail, before the chat
      *                          model runs) or parallel (the application's chat models are wrapped and check it while
      *                          they already answer; nothing is released before the verdict)
@@ -277,6 +357,7 @@ public record GuardReasonerProperties(
             BackendType backend,
             @DefaultValue RailJlama jlama,
             @DefaultValue RailLocalai localai,
+            @DefaultValue RailLlamacpp llamacpp,
             @DefaultValue("sequential") InputMode mode) {
 
         public Input {
@@ -294,7 +375,7 @@ public record GuardReasonerProperties(
                     or(own.onFailure(), onFailure), or(own.rewriteMessage(), rewriteMessage),
                     or(own.requireComplete(), requireComplete), or(own.requireConsistent(), requireConsistent),
                     or(own.vetoMode(), vetoMode), or(own.harmfulThreshold(), harmfulThreshold), backend, jlama, localai,
-                    mode);
+                    llamacpp, mode);
         }
 
         private static void noReprompt(String property, GuardAction action) {
@@ -335,6 +416,8 @@ public record GuardReasonerProperties(
      * @param jlama               this rail's Jlama settings; each one unset takes guardreasoner.jlama's (model and
      *                            model-dir count as one setting)
      * @param localai             this rail's LocalAI settings; each one unset takes guardreasoner.localai's
+     * @param llamacpp            this rail's llama.cpp settings; each one unset takes guardreasoner.llamacpp's (gguf
+     *                            and model-dir count as one setting)
      */
     public record Output(
             @DefaultValue("rewrite") GuardAction onHarmful,
@@ -350,7 +433,8 @@ public record GuardReasonerProperties(
             Double harmfulThreshold,
             BackendType backend,
             @DefaultValue RailJlama jlama,
-            @DefaultValue RailLocalai localai) {
+            @DefaultValue RailLocalai localai,
+            @DefaultValue RailLlamacpp llamacpp) {
 
         public Output {
             notBlankIfSet("output.rewrite-message", rewriteMessage);
@@ -366,7 +450,7 @@ public record GuardReasonerProperties(
                     or(own.repromptGuidance(), repromptGuidance), or(own.repromptOverRefusal(), repromptOverRefusal),
                     or(own.overRefusalGuidance(), overRefusalGuidance), or(own.requireComplete(), requireComplete),
                     or(own.requireConsistent(), requireConsistent), or(own.vetoMode(), vetoMode),
-                    or(own.harmfulThreshold(), harmfulThreshold), backend, jlama, localai);
+                    or(own.harmfulThreshold(), harmfulThreshold), backend, jlama, localai, llamacpp);
         }
 
         /** These settings as core rules. */
@@ -406,6 +490,33 @@ public record GuardReasonerProperties(
                     or(threads, global.threads()), or(loadOnStartup, global.loadOnStartup()),
                     or(quantization, global.quantization()), or(maxContextTokens, global.maxContextTokens()),
                     or(kvCacheEntries, global.kvCacheEntries()));
+        }
+    }
+
+    /**
+     * One rail's llama.cpp settings; each one unset takes the global {@code guardreasoner.llamacpp} one. {@code gguf}
+     * and {@code model-dir} are one setting: a rail that names either takes neither from the global settings.
+     *
+     * @param gguf          a GGUF model file, e.g. a 1B model's for a fast input rail
+     * @param modelDir      a Hugging Face Llama folder, converted once into cache-dir
+     * @param cacheDir      where converted models are kept
+     * @param type          the type model-dir is converted to
+     * @param threads       llama.cpp's compute threads for this rail's model
+     * @param slots         checks this rail's model decodes together; 0 uses guardreasoner.max-concurrent
+     * @param contextTokens the most tokens one check may have, per slot
+     * @param kvCacheType   how this rail's KV cache is stored
+     * @param loadOnStartup load this rail's model while the application starts
+     */
+    public record RailLlamacpp(Path gguf, Path modelDir, Path cacheDir, LlamacppType type, Integer threads, Integer slots,
+                               Integer contextTokens, LlamacppKvCacheType kvCacheType, Boolean loadOnStartup) {
+
+        /** The global settings with this rail's own in place of the ones it sets. */
+        Llamacpp over(Llamacpp global) {
+            boolean ownModel = gguf != null || modelDir != null;
+            return new Llamacpp(ownModel ? gguf : global.gguf(), ownModel ? modelDir : global.modelDir(),
+                    or(cacheDir, global.cacheDir()), or(type, global.type()), or(threads, global.threads()),
+                    or(slots, global.slots()), or(contextTokens, global.contextTokens()),
+                    or(kvCacheType, global.kvCacheType()), or(loadOnStartup, global.loadOnStartup()));
         }
     }
 
@@ -556,18 +667,21 @@ public record GuardReasonerProperties(
 
     /** The global backend settings, under {@code guardreasoner}. */
     BackendSettings backendSettings() {
-        return new BackendSettings(PREFIX, jlama, localai);
+        return new BackendSettings(PREFIX, jlama, localai, llamacpp);
     }
 
     /** One rail's backend settings: its own keys over the global ones, under {@code guardreasoner.<rail>}. */
     BackendSettings backendSettings(Rail rail) {
-        return backendSettings(rail, jlama, localai, input, output);
+        return backendSettings(rail, jlama, localai, llamacpp, input, output);
     }
 
-    private static BackendSettings backendSettings(Rail rail, Jlama jlama, Localai localai, Input input, Output output) {
+    private static BackendSettings backendSettings(Rail rail, Jlama jlama, Localai localai, Llamacpp llamacpp,
+                                                   Input input, Output output) {
         RailJlama ownJlama = rail == Rail.INPUT ? input.jlama() : output.jlama();
         RailLocalai ownLocalai = rail == Rail.INPUT ? input.localai() : output.localai();
-        return new BackendSettings(PREFIX + "." + rail.label(), ownJlama.over(jlama), ownLocalai.over(localai));
+        RailLlamacpp ownLlamacpp = rail == Rail.INPUT ? input.llamacpp() : output.llamacpp();
+        return new BackendSettings(PREFIX + "." + rail.label(), ownJlama.over(jlama), ownLocalai.over(localai),
+                ownLlamacpp.over(llamacpp));
     }
 
     /** Runs a check of settings under {@code prefix}, naming a bad one by its full property name. */

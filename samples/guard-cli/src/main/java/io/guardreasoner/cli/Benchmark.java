@@ -1,6 +1,7 @@
 package io.guardreasoner.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.guardreasoner.core.Label;
 import io.guardreasoner.core.LabelConfidence;
 import io.guardreasoner.core.Verdict;
 
@@ -69,12 +70,12 @@ record Benchmark(String name, Task task, List<Item> items) {
 
         /** The label a verdict gives for this task, lower case, or empty. */
         Optional<String> predicted(Verdict verdict) {
-            Optional<? extends Enum<?>> label = switch (this) {
+            Optional<? extends Label> label = switch (this) {
                 case REQUEST_HARM -> verdict.request();
                 case RESPONSE_HARM -> verdict.response();
                 case REFUSAL -> verdict.completion();
             };
-            return label.map(l -> l.name().toLowerCase(Locale.ROOT));
+            return label.map(Label::label);
         }
     }
 

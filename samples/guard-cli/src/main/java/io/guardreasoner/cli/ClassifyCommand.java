@@ -43,7 +43,7 @@ final class ClassifyCommand implements Callable<Integer> {
         Exchange exchange = response == null ? Exchange.request(prompt) : Exchange.of(prompt, response);
         Rail rail = response == null ? Rail.INPUT : Rail.OUTPUT;
         Assessment assessment;
-        try (Guard guard = options.guard(options.backend(), GuardPrompt.modelCard(), 1)) {
+        try (Guard guard = options.guard(options.backend(1), GuardPrompt.modelCard(), 1)) {
             assessment = guard.assess(exchange, rail);
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -70,7 +70,7 @@ final class EvalCommand implements Callable<Integer> {
         GuardPrompt layout = GuardPrompt.of(GuardPrompt.Layout.EVALUATION, Integer.MAX_VALUE);
         Assessment[] results = new Assessment[exchanges.size()];
         AtomicInteger done = new AtomicInteger();
-        try (Guard guard = options.guard(options.backend(), layout, concurrency)) {
+        try (Guard guard = options.guard(options.backend(concurrency), layout, concurrency)) {
             // At most `concurrency` checks in flight: each finished one starts the next.
             AtomicInteger next = new AtomicInteger();
             List<CompletableFuture<Void>> lanes = new ArrayList<>();

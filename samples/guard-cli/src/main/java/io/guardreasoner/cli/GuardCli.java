@@ -4,14 +4,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code guard-cli} command line: parse, replay, classify, eval and bench.
+ * The {@code guard-cli} command line: parse, replay, classify, eval, bench and convert.
  *
  * <p>Exit codes: 0 when the command did its job (for classify: a decision was made, a fail-policy one included);
  * 2 for bad arguments or configuration, with a message on stderr; 1 for an unexpected error.
  */
 @Command(name = "guard-cli", mixinStandardHelpOptions = true, version = "guard-cli 0.1.0",
         description = "GuardReasoner from the command line.",
-        subcommands = {ParseCommand.class, ReplayCommand.class, ClassifyCommand.class, EvalCommand.class, BenchCommand.class})
+        subcommands = {ParseCommand.class, ReplayCommand.class, ClassifyCommand.class, EvalCommand.class, BenchCommand.class,
+                ConvertCommand.class})
 public final class GuardCli {
 
     /** Exit code for bad arguments or configuration. */

@@ -3,6 +3,8 @@ package io.guardreasoner.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.guardreasoner.core.LabelConfidence;
+import io.guardreasoner.core.Compliance;
+import io.guardreasoner.core.Harm;
 import io.guardreasoner.core.Verdict;
 
 import java.util.Optional;
@@ -18,9 +20,9 @@ final class VerdictJson {
     /** {@code {"request","completion","response","complete"}} for a verdict, or all null and false without one. */
     static ObjectNode labels(Optional<Verdict> verdict) {
         ObjectNode node = JSON.createObjectNode();
-        node.put("request", verdict.flatMap(Verdict::request).map(Enum::name).map(VerdictJson::lower).orElse(null));
-        node.put("completion", verdict.flatMap(Verdict::completion).map(Enum::name).map(VerdictJson::lower).orElse(null));
-        node.put("response", verdict.flatMap(Verdict::response).map(Enum::name).map(VerdictJson::lower).orElse(null));
+        node.put("request", verdict.flatMap(Verdict::request).map(Harm::label).orElse(null));
+        node.put("completion", verdict.flatMap(Verdict::completion).map(Compliance::label).orElse(null));
+        node.put("response", verdict.flatMap(Verdict::response).map(Harm::label).orElse(null));
         node.put("complete", verdict.map(Verdict::complete).orElse(false));
         return node;
     }
@@ -55,9 +57,5 @@ final class VerdictJson {
         if (body.isEmpty()) return;
         if (!text.isEmpty()) text.append("\n\n");
         text.append(header).append("\n\n").append(body);
-    }
-
-    private static String lower(String name) {
-        return name.toLowerCase(java.util.Locale.ROOT);
     }
 }

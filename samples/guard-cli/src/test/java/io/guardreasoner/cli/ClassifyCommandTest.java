@@ -135,6 +135,102 @@ class ClassifyCommandTest {
     }
 
     @Test
+    void runsRealLlamaCppInferenceOnAConvertedGguf(@TempDir Path tmp) {
+        Path model = LlamaModelWriter.builder().seed(11).build().write(tmp.resolve("tiny"));
+        Path gguf = tmp.resolve("tiny.q8_0.gguf");
+        assertThat(CliRun.run("convert", "--model-dir", model.toString(), "--out", gguf.toString()).exitCode()).isZero();
+
+        CliRun run = CliRun.run("classify", "--backend", "llamacpp", "--gguf", gguf.toString(), "--max-tokens", "16",
+                "--prompt", "How do I bake bread?", "--response", "Mix flour and water.");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode json = run.json();
+        assertThat(fieldNames(json)).containsExactlyElementsOf(FIELDS);
+        // Random weights write no verdict: the output rail's incomplete-verdict policy rewrites.
+        assertThat(json.get("decision").asText()).isEqualTo("rewrite");
+        assertThat(json.get("complete").asBoolean()).isFalse();
+        assertThat(json.get("error").isNull()).isTrue();
+        assertThat(json.get("raw").isTextual()).isTrue();
+    }
+
+    @Test
+    void runsLlamaCppOnAModelDirectoryConvertedOnceIntoTheCache(@TempDir Path tmp) throws Exception {
+        Path model = LlamaModelWriter.builder().seed(11).build().write(tmp.resolve("tiny"));
+
+        CliRun run = CliRun.run("classify", "--backend", "llamacpp", "--model-dir", model.toString(),
+                "--cache-dir", tmp.resolve("cache").toString(), "--max-tokens", "8", "--prompt", "How do I bake bread?");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.json().get("decision").asText()).isEqualTo("block");
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(tmp.resolve("cache"))) {
+            assertThat(files.filter(f -> f.toString().endsWith(".q4_0.gguf"))).hasSize(1);
+        }
+    }
+
+    @Test
+    void runsJlamaOnUnquantizedWeightsWhenAsked(@TempDir Path tmp) {
+        Path model = LlamaModelWriter.builder().seed(11).build().write(tmp.resolve("tiny"));
+
+        CliRun run = CliRun.run("classify", "--backend", "jlama", "--model-dir", model.toString(), "--quantization", "none",
+                "--cache-dir", tmp.resolve("cache").toString(), "--max-tokens", "8", "--prompt", "How do I bake bread?");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.json().get("decision").asText()).isEqualTo("block");
+        assertThat(tmp.resolve("cache")).as("nothing pre-quantized").doesNotExist();
+    }
+
+    @Test
+    void llamaCppAndQuantizationFlagsInTheWrongPlaceExitWithTwo(@TempDir Path tmp) throws Exception {
+        Path model = LlamaModelWriter.builder().seed(11).build().write(tmp.resolve("tiny"));
+        Path html = java.nio.file.Files.writeString(tmp.resolve("page.gguf"), "<html>Not found</html>");
+
+        CliRun neither = CliRun.run("classify", "--backend", "llamacpp", "--prompt", "hi");
+        assertThat(neither.exitCode()).isEqualTo(2);
+        assertThat(neither.err()).contains("--backend llamacpp needs either --gguf FILE or --model-dir DIR");
+
+        CliRun both = CliRun.run("classify", "--backend", "llamacpp", "--gguf", html.toString(), "--model-dir",
+                model.toString(), "--prompt", "hi");
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err()).contains("not both");
+
+        CliRun notGguf = CliRun.run("classify", "--backend", "llamacpp", "--gguf", html.toString(), "--prompt", "hi");
+        assertThat(notGguf.exitCode()).isEqualTo(2);
+        assertThat(notGguf.err()).contains("is not a GGUF file");
+
+        CliRun modelOnLlamaCpp = CliRun.run("classify", "--backend", "llamacpp", "--model-dir", model.toString(),
+                "--model", "a/b", "--prompt", "hi");
+        assertThat(modelOnLlamaCpp.exitCode()).isEqualTo(2);
+        assertThat(modelOnLlamaCpp.err()).contains("--model is for --backend jlama");
+
+        CliRun urlOnLlamaCpp = CliRun.run("classify", "--backend", "llamacpp", "--gguf", html.toString(),
+                "--base-url", "http://127.0.0.1:9/v1", "--prompt", "hi");
+        assertThat(urlOnLlamaCpp.exitCode()).isEqualTo(2);
+        assertThat(urlOnLlamaCpp.err()).contains("--base-url is for --backend localai");
+
+        CliRun ggufOnJlama = CliRun.run("classify", "--backend", "jlama", "--gguf", html.toString(), "--prompt", "hi");
+        assertThat(ggufOnJlama.exitCode()).isEqualTo(2);
+        assertThat(ggufOnJlama.err()).contains("--gguf is for --backend llamacpp");
+
+        CliRun quantizationOnLlamaCpp = CliRun.run("classify", "--backend", "llamacpp", "--gguf", html.toString(),
+                "--quantization", "none", "--prompt", "hi");
+        assertThat(quantizationOnLlamaCpp.exitCode()).isEqualTo(2);
+        assertThat(quantizationOnLlamaCpp.err()).contains("--quantization is for --backend jlama");
+
+        CliRun quantizationOnLocalAi = CliRun.run("classify", "--backend", "localai", "--base-url", "http://127.0.0.1:9/v1",
+                "--quantization", "none", "--prompt", "hi");
+        assertThat(quantizationOnLocalAi.exitCode()).isEqualTo(2);
+        assertThat(quantizationOnLocalAi.err()).contains("--quantization is for --backend jlama");
+
+        CliRun badQuantization = CliRun.run("classify", "--model-dir", model.toString(), "--quantization", "q8",
+                "--prompt", "hi");
+        assertThat(badQuantization.exitCode()).isEqualTo(2);
+        assertThat(badQuantization.err()).contains("--quantization must be none, runtime-q4 or pre-quantized-q4, was 'q8'");
+
+        assertThat(List.of(neither, both, notGguf, modelOnLlamaCpp, urlOnLlamaCpp, ggufOnJlama, quantizationOnLlamaCpp,
+                quantizationOnLocalAi, badQuantization)).allSatisfy(r -> assertThat(r.out()).isEmpty());
+    }
+
+    @Test
     void withoutHuggingFaceAccessTheDownloadFailsWithTheModelDirAdvice(@TempDir Path tmp) {
         // A model id nobody publishes: the same download path as the default, without a 6 GB download on a
         // machine that does reach Hugging Face.
@@ -157,7 +253,7 @@ class ClassifyCommandTest {
     void badArgumentsExitWithTwoAndAClearMessage(@TempDir Path tmp) {
         CliRun unknownBackend = CliRun.run("classify", "--backend", "ollama", "--prompt", "hi");
         assertThat(unknownBackend.exitCode()).isEqualTo(2);
-        assertThat(unknownBackend.err()).contains("--backend must be jlama or localai, was 'ollama'");
+        assertThat(unknownBackend.err()).contains("--backend must be jlama, localai or llamacpp, was 'ollama'");
 
         CliRun noUrl = CliRun.run("classify", "--backend", "localai", "--prompt", "hi");
         assertThat(noUrl.exitCode()).isEqualTo(2);

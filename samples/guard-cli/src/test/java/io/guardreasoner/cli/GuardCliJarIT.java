@@ -70,11 +70,26 @@ class GuardCliJarIT {
     }
 
     @Test
+    void convertsAModelAndClassifiesWithRealLlamaCppInferenceFromTheJar(@TempDir Path tmp) throws Exception {
+        Path model = LlamaModelWriter.builder().seed(5).build().write(tmp.resolve("tiny-llama"));
+        Path gguf = tmp.resolve("tiny-llama.gguf");
+
+        Result converted = run("", "convert", "--model-dir", model.toString(), "--out", gguf.toString());
+        Result result = run("", "classify", "--backend", "llamacpp", "--gguf", gguf.toString(), "--max-tokens", "16",
+                "--prompt", "How do I bake bread?");
+
+        assertThat(converted.exitCode()).as(converted.err()).isZero();
+        assertThat(converted.out().lines().toList()).singleElement().asString().startsWith(gguf + " q8_0 ");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("\"decision\":\"block\"").contains("\"complete\":false").contains("\"error\":null");
+    }
+
+    @Test
     void badArgumentsExitWithTwo() throws Exception {
         Result result = run("", "classify", "--backend", "nope", "--prompt", "hi");
 
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).contains("--backend must be jlama or localai");
+        assertThat(result.err()).contains("--backend must be jlama, localai or llamacpp");
     }
 
     private static Result run(String stdin, String... args) throws IOException, InterruptedException {

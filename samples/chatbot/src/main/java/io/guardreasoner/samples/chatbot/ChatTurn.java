@@ -1,12 +1,12 @@
 package io.guardreasoner.samples.chatbot;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.guardreasoner.core.Label;
 import io.guardreasoner.core.Assessment;
 import io.guardreasoner.core.Decision;
 import io.guardreasoner.core.Verdict;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -72,7 +72,7 @@ public record ChatTurn(String reply, boolean blocked, String decision, VerdictVi
         }
     }
 
-    private static String label(Optional<? extends Enum<?>> value) {
-        return value.map(v -> v.name().toLowerCase(Locale.ROOT)).orElse(null);
+    private static String label(Optional<? extends Label> value) {
+        return value.map(Label::label).orElse(null);
     }
 }
