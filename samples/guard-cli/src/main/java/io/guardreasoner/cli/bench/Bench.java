@@ -220,21 +220,28 @@ public final class Bench {
             int inputTokens = full ? counts.task1Only() : counts.fullNoResponse();
             Guard input = Guard.builder().backend(backend).cacheSize(0).timeout(Duration.ofHours(2))
                     .maxTokens(inputTokens).earlyStop(full).maxConcurrent(CONCURRENT_CHECKS).build();
-            List<String> requests = new ArrayList<>();
-            Latencies inputRail = checks(name + " input rail", bench, runs, inputTokens, () -> {
-                requests.add(texts.nextRequest());
-                return input.checkRequest(requests.getLast());
-            });
+            // Untimed: a backend that does not compute the instruction at load (llama.cpp) does in its first check.
+            require(name + " input rail, warm-up", input.checkRequest(texts.nextRequest()), inputTokens);
+            // Each new request, then (library defaults only) the same request again right after, the verdict cache
+            // off: what the backend's own KV/prompt cache saves.
+            Samples cold = new Samples();
+            Samples warm = new Samples();
+            for (int i = 0; i < runs; i++) {
+                String request = texts.nextRequest();
+                cold.add(check(name + " input rail", i, bench, inputTokens, () -> input.checkRequest(request)));
+                if (full) {
+                    warm.add(check(name + " input rail, same request again", i, bench, inputTokens,
+                            () -> input.checkRequest(request)));
+                }
+            }
+            Latencies inputRail = cold.latencies();
             Latencies inputRailShort = checks(name + " input rail, short request", bench, runs, inputTokens,
                     () -> input.checkRequest(texts.nextShortRequest()));
             if (!full) {
                 return new Configuration(backendName, name, backendType(backend), bench.setup(), loadSeconds,
                         bench.cachedPrefixTokens(), throughput, inputRail, inputRailShort, null, null, null, null);
             }
-            // The same requests again, the verdict cache off: what the backend's own KV/prompt cache saves.
-            List<String> again = new ArrayList<>(requests);
-            Latencies inputRailWarm = checks(name + " input rail, same request again", bench, runs, inputTokens,
-                    () -> input.checkRequest(again.removeFirst()));
+            Latencies inputRailWarm = warm.latencies();
 
             Guard output = Guard.builder().backend(backend).cacheSize(0).timeout(Duration.ofHours(2))
                     .maxTokens(counts.fullWithResponse()).build();
@@ -306,9 +313,7 @@ public final class Bench {
         StreamedAnswer answer = new StreamedAnswer(texts.response(), streamTime);
         log.printf("[%s] streaming prefill: %d-token answers in %d chunks over %.1f s%n", name,
                 TokenCounts.RESPONSE_TOKENS, answer.chunks(), streamTime.toMillis() / 1e3);
-        List<List<Double>> seconds = List.of(new ArrayList<>(), new ArrayList<>());
-        List<List<Double>> computed = List.of(new ArrayList<>(), new ArrayList<>());
-        int promptTokens = 0;
+        List<Samples> samples = List.of(new Samples(), new Samples()); // without, with prefill
         for (int i = 0; i < runs; i++) {
             for (int prefill = 0; prefill <= 1; prefill++) {
                 String request = texts.nextRequest();
@@ -319,39 +324,58 @@ public final class Bench {
                 Assessment a = require(name + " output rail after the stream" + (prefill == 1 ? ", prefilled" : ""),
                         output.checkResponse(request, texts.response()), counts.fullWithResponse());
                 double after = seconds(lastChunk);
-                long computedNow = before < 0 ? -1 : positions(bench) - before;
-                promptTokens = a.promptTokens().orElse(-1);
-                seconds.get(prefill).add(after);
-                if (computedNow >= 0) computed.get(prefill).add((double) computedNow);
+                long computed = before < 0 ? -1 : positions(bench) - before;
+                samples.get(prefill).add(new Sample(after, a.promptTokens().orElse(-1),
+                        a.generatedTokens().orElse(-1), computed));
                 log.printf("[%s] output rail after the last chunk, %s prefill, run %d: %.2f s%s%n", name,
                         prefill == 1 ? "with" : "without", i + 1, after,
-                        computedNow < 0 ? "" : " (" + computedNow + " prompt tokens computed after the last chunk)");
+                        computed < 0 ? "" : " (" + computed + " prompt tokens computed after the last chunk)");
             }
         }
-        Latencies withoutPrefill = new Latencies(seconds.get(0), promptTokens, counts.fullWithResponse(),
-                computed.get(0).isEmpty() ? -1 : Math.round(median(computed.get(0))));
-        Latencies withPrefill = new Latencies(seconds.get(1), promptTokens, counts.fullWithResponse(),
-                computed.get(1).isEmpty() ? -1 : Math.round(median(computed.get(1))));
+        Latencies withoutPrefill = samples.get(0).latencies();
+        Latencies withPrefill = samples.get(1).latencies();
         return new StreamingPrefill(streamTime.toNanos() / 1e9, answer.chunks(), withoutPrefill, withPrefill);
     }
 
     private Latencies checks(String what, BenchBackend bench, int runs, int expectedTokens, Supplier<Assessment> check) {
-        List<Double> seconds = new ArrayList<>();
-        List<Double> computed = new ArrayList<>();
-        int promptTokens = 0;
-        int generated = 0;
-        for (int i = 0; i < runs; i++) {
-            long before = positions(bench);
-            Assessment a = require(what, check.get(), expectedTokens);
-            long after = positions(bench);
-            promptTokens = a.promptTokens().orElse(-1);
-            generated = a.generatedTokens().orElse(-1);
-            seconds.add(a.latency().toNanos() / 1e9);
-            if (before >= 0) computed.add((double) (after - before));
-            log.printf("[%s] run %d: %.2f s (%d prompt tokens%s, %d generated)%n", what, i + 1, seconds.getLast(),
-                    promptTokens, before < 0 ? "" : ", " + (after - before) + " computed", generated);
+        Samples samples = new Samples();
+        for (int i = 0; i < runs; i++) samples.add(check(what, i, bench, expectedTokens, check));
+        return samples.latencies();
+    }
+
+    /** One timed check, with the prompt tokens the backend computed for it (-1 when it cannot tell). */
+    private Sample check(String what, int run, BenchBackend bench, int expectedTokens, Supplier<Assessment> check) {
+        long before = positions(bench);
+        Assessment a = require(what, check.get(), expectedTokens);
+        long computed = before < 0 ? -1 : positions(bench) - before;
+        Sample sample = new Sample(a.latency().toNanos() / 1e9, a.promptTokens().orElse(-1),
+                a.generatedTokens().orElse(-1), computed);
+        log.printf("[%s] run %d: %.2f s (%d prompt tokens%s, %d generated)%n", what, run + 1, sample.seconds(),
+                sample.promptTokens(), computed < 0 ? "" : ", " + computed + " computed", sample.generated());
+        return sample;
+    }
+
+    private record Sample(double seconds, int promptTokens, int generated, long computed) {
+    }
+
+    /** Samples of one kind of check, summed up as {@link Latencies}. */
+    private static final class Samples {
+        private final List<Double> seconds = new ArrayList<>();
+        private final List<Double> computed = new ArrayList<>();
+        private int promptTokens;
+        private int generated;
+
+        void add(Sample s) {
+            seconds.add(s.seconds());
+            if (s.computed() >= 0) computed.add((double) s.computed());
+            promptTokens = s.promptTokens();
+            generated = s.generated();
         }
-        return new Latencies(seconds, promptTokens, generated, computed.isEmpty() ? -1 : Math.round(median(computed)));
+
+        Latencies latencies() {
+            return new Latencies(List.copyOf(seconds), promptTokens, generated,
+                    computed.isEmpty() ? -1 : Math.round(median(computed)));
+        }
     }
 
     /** Prompt positions the backend has computed so far, or -1 when it cannot tell. */
