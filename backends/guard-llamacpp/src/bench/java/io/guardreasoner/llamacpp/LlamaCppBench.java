@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.OptionalLong;
 
 /**
  * llama.cpp under benchmark: generating through end-of-text so that random weights write exactly the forced number of
@@ -59,6 +60,11 @@ public final class LlamaCppBench {
             @Override
             public int cachedPrefixTokens() {
                 return backend.countTokens(GuardPrompt.INSTRUCTION);
+            }
+
+            @Override
+            public OptionalLong promptPositionsComputed() {
+                return OptionalLong.of(backend.stats().evaluatedPromptTokens());
             }
 
             @Override

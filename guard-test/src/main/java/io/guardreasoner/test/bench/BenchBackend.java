@@ -27,8 +27,9 @@ public interface BenchBackend extends AutoCloseable {
     int cachedPrefixTokens();
 
     /**
-     * Prompt positions the backend has run through the model so far, checks and prefills together, when it can tell:
-     * the difference over a check is the prompt work its KV/prompt cache and prefill did not save. Empty by default.
+     * Prompt tokens the backend has computed so far rather than taken from its KV/prompt cache, when it can tell: the
+     * difference over a check is the prompt work its caches and prefill did not save. Checks count; prefills count
+     * where the backend counts them (Jlama does, llama.cpp does not). Empty by default.
      */
     default OptionalLong promptPositionsComputed() {
         return OptionalLong.empty();

@@ -2,6 +2,8 @@ package io.guardreasoner.cli.bench;
 
 import io.guardreasoner.jlama.JlamaBackend;
 import io.guardreasoner.jlama.JlamaBench;
+import io.guardreasoner.llamacpp.GgufType;
+import io.guardreasoner.llamacpp.LlamaCppBench;
 import io.guardreasoner.test.bench.BenchBackend;
 
 import java.nio.file.Path;
@@ -42,13 +44,15 @@ public final class BenchBackends {
     /**
      * Every backend, one registration each. Jlama runs with the library's defaults (pre-quantized Q4, 8-bit
      * activations, the instruction's KV state reused, the last {@value JlamaBackend#DEFAULT_KV_CACHE_ENTRIES}
-     * sequences' KV state kept); its naive configuration is Jlama's own comparison, run by {@link Bench}.
+     * sequences' KV state kept); its naive configuration is Jlama's own comparison, run by {@link Bench}. llama.cpp runs
+     * the same weights converted once to {@code q4_0} (the output projection stays 8-bit, as llama.cpp's own
+     * conversions do), with a slot per concurrent check and its prompt cache.
      */
     private static final List<Entry> ALL = List.of(
             new Entry("jlama", "guard-jlama", Optional.of((modelDir, cacheDir, threads, slots) ->
                     JlamaBench.open(modelDir, cacheDir, threads, false, JlamaBackend.DEFAULT_KV_CACHE_ENTRIES))),
-            // guard-llamacpp's bench jar (io.guardreasoner.llamacpp.LlamaCppBench) is not a dependency yet.
-            new Entry("llamacpp", "guard-llamacpp", Optional.empty()));
+            new Entry("llamacpp", "guard-llamacpp", Optional.of((modelDir, cacheDir, threads, slots) ->
+                    LlamaCppBench.open(modelDir, cacheDir, GgufType.Q4_0, threads, slots))));
 
     private BenchBackends() {
     }
@@ -60,7 +64,11 @@ public final class BenchBackends {
 
     /** The names of every registered backend, comma-separated: the default of {@code --backends}. */
     public static String names() {
-        return ALL.stream().map(Entry::name).collect(Collectors.joining(","));
+        return names(ALL);
+    }
+
+    private static String names(List<Entry> registry) {
+        return registry.stream().map(Entry::name).collect(Collectors.joining(","));
     }
 
     /**
@@ -70,19 +78,24 @@ public final class BenchBackends {
      *                                  the class path
      */
     public static List<Entry> select(String list) {
+        return select(list, ALL);
+    }
+
+    /** {@link #select(String)} from {@code registry}. */
+    static List<Entry> select(String list, List<Entry> registry) {
         Set<String> wanted = new LinkedHashSet<>();
         for (String name : list.split(",")) {
             String n = name.trim().toLowerCase(Locale.ROOT);
             if (n.isEmpty()) continue;
-            if (ALL.stream().noneMatch(e -> e.name().equals(n))) {
+            if (registry.stream().noneMatch(e -> e.name().equals(n))) {
                 throw new IllegalArgumentException("unknown backend '" + name.trim() + "' in --backends: use "
-                        + names().replace(",", " or "));
+                        + names(registry).replace(",", " or "));
             }
             wanted.add(n);
         }
-        if (wanted.isEmpty()) throw new IllegalArgumentException("--backends names no backend: use " + names());
+        if (wanted.isEmpty()) throw new IllegalArgumentException("--backends names no backend: use " + names(registry));
         List<Entry> selected = new ArrayList<>();
-        for (Entry e : ALL) {
+        for (Entry e : registry) {
             if (!wanted.contains(e.name())) continue;
             if (!e.available()) {
                 throw new IllegalArgumentException(e.artifact() + " is not on the class path: this guard-cli cannot "
