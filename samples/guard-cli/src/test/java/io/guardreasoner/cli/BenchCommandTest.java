@@ -89,6 +89,16 @@ class BenchCommandTest {
             assertThat(md).contains("### Backends side by side (same weights, same forced token counts)",
                     "| check | llamacpp p50 |", "| figure | jlama | llamacpp | llamacpp / jlama |");
         }
+        // Every row of every table has as many cells as its header (a '|' in a setup line is escaped).
+        String[] lines = md.split("\n");
+        for (int i = 1; i < lines.length; i++) {
+            if (lines[i].startsWith("|---")) {
+                int header = cells(lines[i - 1]);
+                for (int j = i + 1; j < lines.length && lines[j].startsWith("| "); j++) {
+                    assertThat(cells(lines[j])).as(lines[j]).isEqualTo(header);
+                }
+            }
+        }
         // What the KV cache saved: a new request computes all but the instruction, the same one again almost nothing.
         double[] cold = numbers(row(md, "| input rail (all published prompts) | "));
         double[] again = numbers(row(md, "| input rail again, same request | "));
@@ -144,6 +154,11 @@ class BenchCommandTest {
     private static double jsonInstructionTokens(Path json) throws java.io.IOException {
         return new ObjectMapper().readTree(json.toFile()).path("backends").get(0).path("instructionPrefixTokensReused")
                 .asDouble();
+    }
+
+    /** The cells of a markdown table row, escaped pipes not counting. */
+    private static int cells(String row) {
+        return row.split("(?<!\\\\)\\|", -1).length - 2;
     }
 
     private static String row(String md, String start) {

@@ -233,7 +233,9 @@ public final class BenchReport {
     }
 
     private static void config(StringBuilder md, Bench.Configuration c) {
-        md.append(String.format(Locale.ROOT, "| %s | %s | %.1f |%n", c.name(), c.setup(), c.loadSeconds()));
+        // A setup line may hold '|' (llama.cpp's CPU features); in a cell it must be escaped.
+        md.append(String.format(Locale.ROOT, "| %s | %s | %.1f |%n", c.name(), c.setup().replace("|", "\\|"),
+                c.loadSeconds()));
     }
 
     private static void row(StringBuilder md, String key, String value) {
