@@ -54,10 +54,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "How fast the simulated chat model streams its 300-token answer for --prefill (default 50).")
     double streamTokensPerSecond;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Jlama compute threads (default: one per physical core).")
+    @Option(names = "--threads", defaultValue = "0", description = "Compute threads of every backend (default: one per physical core).")
     int threads;
 
-    @Option(names = "--runs", defaultValue = "3", description = "Timed runs of each measurement for our configuration.")
+    @Option(names = "--runs", defaultValue = "3", description = "Timed runs of each measurement for each backend's library defaults.")
     int runs;
 
     @Option(names = "--naive-runs", defaultValue = "1",
@@ -71,7 +71,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Array size for the memory-bandwidth read; larger than the last-level cache.")
     long bandwidthMib;
 
-    @Option(names = "--work-dir", description = "Where the model and its Q4 copy go; reused when present "
+    @Option(names = "--work-dir", description = "Where the model, its Q4 copy and its GGUF go; reused when present "
             + "(default: <tmp>/guardreasoner-bench).")
     Path workDir;
 
@@ -79,11 +79,12 @@ public final class BenchCommand implements Callable<Integer> {
             + "published medians (default: $GUARDREASONER_LLAMA3_TOKENIZER or .ci/cache/llama3-tokenizer/...).")
     Path tokenizer;
 
-    @Option(names = "--outputs-dir", description = "Published GuardReasoner outputs, to recompute the token medians "
-            + "(default: -Dguardreasoner.shared.dir or ../shared, + /guardreasoner-outputs).")
+    @Option(names = "--outputs-dir", description = "Published GuardReasoner outputs, to recompute the token medians and "
+            + "count early stop's generated tokens (default: -Dguardreasoner.shared.dir or ../shared, + /guardreasoner-outputs).")
     Path outputsDir;
 
-    @Option(names = "--clean", description = "Delete the model and its Q4 copy afterwards.")
+    @Option(names = "--clean", description = "Delete the model and what the backends derived from it (Q4 copy, GGUF) "
+            + "afterwards.")
     boolean clean;
 
     @CommandLine.Spec
