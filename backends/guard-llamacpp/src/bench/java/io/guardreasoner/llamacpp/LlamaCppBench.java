@@ -49,7 +49,7 @@ public final class LlamaCppBench {
 
             @Override
             public String setup() {
-                return backend.describeSetup() + "; " + backend.systemInfo();
+                return backend.describeSetup() + "; " + backend.cpuFeatures(); // describeSetup names the build
             }
 
             @Override

@@ -299,7 +299,12 @@ public final class LlamaCppBackend implements GuardBackend {
 
     /** The llama.cpp build and the CPU features it runs with. */
     String systemInfo() {
-        return build.describe() + "; " + build.systemInfo();
+        return build.describe() + "; " + cpuFeatures();
+    }
+
+    /** The CPU features llama.cpp was built for and found, as {@code llama_print_system_info} lists them. */
+    String cpuFeatures() {
+        return build.systemInfo();
     }
 
     /** One line on how this model runs, for the log, health and benchmarks. */

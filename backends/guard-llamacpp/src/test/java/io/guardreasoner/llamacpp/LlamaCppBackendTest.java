@@ -297,23 +297,51 @@ class LlamaCppBackendTest {
 
     @Test
     void continuingAGenerationReusesTheKvStateOfWhatItGenerated() {
-        // Continue after k generated tokens whose text re-tokenizes to the same ids (random weights often generate
-        // token sequences that BPE would spell differently; then only the re-tokenized common prefix is reused).
+        Continuation c = continuation(endless);
+
+        LlamaCppBackend.Completion next = endless.complete(c.text(), GenerationOptions.maxTokens(5));
+
+        // Everything but the last token comes from the earlier generation's KV state (the last is evaluated again for
+        // its logits), and the continuation is the uninterrupted generation's next tokens.
+        assertThat(next.reusedPromptTokens()).isEqualTo(c.promptTokens() + c.generatedTokens() - 1);
+        assertThat(next.tokenIds()).containsExactly(c.uninterruptedNext(5));
+    }
+
+    @Test
+    void anIdleSlotKeepsItsPromptButDropsWhatItGeneratedOnceAnotherCheckStarts() {
+        try (LlamaCppBackend b = LlamaCppBackend.builder().ggufFile(TestModels.gguf(GgufType.Q8_0)).slots(2)
+                .contextTokens(1024).warmUpPrefix("").batchSize(8).ignoreEndOfText(true).build()) {
+            Continuation c = continuation(endless);
+            b.complete(c.prompt(), GenerationOptions.maxTokens(20)); // one slot holds the prompt and 20 generated tokens
+            b.complete("Something else in the meantime.", GenerationOptions.maxTokens(2)); // the other, empty, slot
+
+            LlamaCppBackend.Completion next = b.complete(c.text(), GenerationOptions.maxTokens(5));
+
+            assertThat(next.reusedPromptTokens()).as("the prompt, not the generated tokens").isEqualTo(c.promptTokens());
+            assertThat(next.tokenIds()).containsExactly(c.uninterruptedNext(5));
+        }
+    }
+
+    /** A prompt plus the first tokens a backend generated from it, as text that tokenizes back to those ids. */
+    private record Continuation(String prompt, String text, int promptTokens, int generatedTokens, int[] uninterrupted) {
+        int[] uninterruptedNext(int n) {
+            return Arrays.copyOfRange(uninterrupted, generatedTokens, generatedTokens + n);
+        }
+    }
+
+    /**
+     * Generates 20 tokens and finds the longest start of them (3 or more) whose text re-tokenizes to the same ids
+     * (random weights often generate token sequences that BPE would spell differently).
+     */
+    private static Continuation continuation(LlamaCppBackend b) {
         for (String prompt : List.of("Tell me about the weather.", "Is it safe to eat raw dough?", "How do I bake bread?")) {
-            int[] promptIds = endless.tokenize(prompt);
-            int[] generated = endless.complete(prompt, GenerationOptions.maxTokens(20)).tokenIds();
-            for (int k = 19; k >= 3; k--) {
-                int[] firstK = Arrays.copyOf(generated, k);
-                String continued = prompt + endless.detokenize(firstK);
-                if (!Arrays.equals(endless.tokenize(continued), concat(promptIds, firstK))) continue;
-
-                LlamaCppBackend.Completion next = endless.complete(continued, GenerationOptions.maxTokens(5));
-
-                // Everything but the last token comes from the earlier generation's KV state (the last is evaluated
-                // again for its logits), and the continuation is the uninterrupted generation's next tokens.
-                assertThat(next.reusedPromptTokens()).isEqualTo(promptIds.length + k - 1);
-                assertThat(next.tokenIds()).containsExactly(Arrays.copyOfRange(generated, k, k + 5));
-                return;
+            int[] promptIds = b.tokenize(prompt);
+            int[] generated = b.complete(prompt, GenerationOptions.maxTokens(20)).tokenIds();
+            for (int k = 15; k >= 3; k--) {
+                String continued = prompt + b.detokenize(Arrays.copyOf(generated, k));
+                if (Arrays.equals(b.tokenize(continued), concat(promptIds, Arrays.copyOf(generated, k)))) {
+                    return new Continuation(prompt, continued, promptIds.length, k, generated);
+                }
             }
         }
         throw new AssertionError("no generation of these prompts re-tokenizes to its own ids for 3 or more tokens");
