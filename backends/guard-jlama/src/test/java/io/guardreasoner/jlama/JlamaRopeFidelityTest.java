@@ -1,6 +1,7 @@
 package io.guardreasoner.jlama;
 
 import io.guardreasoner.test.model.LlamaModelWriter;
+import io.guardreasoner.test.model.ReferenceLlama;
 import com.github.tjake.jlama.model.AbstractModel;
 import com.github.tjake.jlama.model.ModelSupport;
 import com.github.tjake.jlama.safetensors.DType;

@@ -4,6 +4,7 @@ import io.guardreasoner.core.GeneratedToken;
 import io.guardreasoner.core.Generation;
 import io.guardreasoner.core.GenerationOptions;
 import io.guardreasoner.test.model.LlamaModelWriter;
+import io.guardreasoner.test.model.ReferenceLlama;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

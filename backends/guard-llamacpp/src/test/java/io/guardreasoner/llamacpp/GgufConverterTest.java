@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.guardreasoner.core.GenerationOptions;
 import io.guardreasoner.test.model.LlamaModelWriter;
+import io.guardreasoner.test.model.ReferenceLlama;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

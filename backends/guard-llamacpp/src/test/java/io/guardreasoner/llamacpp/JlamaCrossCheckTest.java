@@ -6,6 +6,7 @@ import io.guardreasoner.core.Generation;
 import io.guardreasoner.core.GenerationOptions;
 import io.guardreasoner.core.GuardPrompt;
 import io.guardreasoner.jlama.JlamaBackend;
+import io.guardreasoner.test.model.ReferenceLlama;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

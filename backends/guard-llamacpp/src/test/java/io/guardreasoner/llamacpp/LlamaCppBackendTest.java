@@ -388,7 +388,9 @@ class LlamaCppBackendTest {
             GeneratedToken expected = full.tokens().get(i);
             GeneratedToken actual = resumed.tokens().get(i);
             assertThat(actual.text()).as("token %d", i).isEqualTo(expected.text());
-            assertThat(actual.logprob()).as("token %d", i).isCloseTo(expected.logprob(), within(1e-4));
+            // Not bit for bit: llama.cpp sums attention over the cache's cells in the order they sit in, and the two
+            // generations' cells sit in different places (other slots' cells come and go), so sums round differently.
+            assertThat(actual.logprob()).as("token %d", i).isCloseTo(expected.logprob(), within(1e-3));
             assertThat(actual.top().stream().map(GeneratedToken.Alternative::text).toList()).as("token %d", i)
                     .isEqualTo(expected.top().stream().map(GeneratedToken.Alternative::text).toList());
         }

@@ -1,4 +1,4 @@
-package io.guardreasoner.jlama;
+package io.guardreasoner.test.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,9 +16,10 @@ import java.util.stream.Stream;
 /**
  * The Llama forward pass of Hugging Face transformers' {@code LlamaForCausalLM}, written as plain loops in double
  * precision: embeddings, RMSNorm, attention with grouped KV heads and (llama3-scaled) RoPE on the rotate-half layout,
- * SwiGLU MLP, final norm, tied or separate lm_head. It shares no code with Jlama or with {@link Llama3RopeScaling}.
+ * SwiGLU MLP, final norm, tied or separate lm_head. It shares no code with Jlama, llama.cpp or the backends' own RoPE
+ * scaling, so the backends' tests can hold each engine against it (and against each other).
  */
-final class ReferenceLlama {
+public final class ReferenceLlama {
 
     private final int hidden;
     private final int intermediate;
@@ -44,7 +45,8 @@ final class ReferenceLlama {
         w = weights;
     }
 
-    static ReferenceLlama load(Path dir) throws IOException {
+    /** Loads a Hugging Face Llama folder: config.json and every *.safetensors file (F32 or BF16). */
+    public static ReferenceLlama load(Path dir) throws IOException {
         Map<String, Tensor> weights = new LinkedHashMap<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
@@ -55,11 +57,11 @@ final class ReferenceLlama {
     }
 
     /** A weight matrix or vector, row-major. */
-    record Tensor(int[] shape, float[] data) {
+    public record Tensor(int[] shape, float[] data) {
     }
 
     /** Reads every F32 or BF16 tensor of one safetensors file, independently of Jlama. */
-    static Map<String, Tensor> readSafetensors(Path file) throws IOException {
+    public static Map<String, Tensor> readSafetensors(Path file) throws IOException {
         ByteBuffer all = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         int headerLength = Math.toIntExact(all.getLong(0));
         JsonNode header = new ObjectMapper().readTree(new String(all.array(), 8, headerLength, StandardCharsets.UTF_8));
@@ -114,7 +116,7 @@ final class ReferenceLlama {
     }
 
     /** Logits at every position of the token sequence (causal, starting at position 0). */
-    double[][] logits(int[] tokens) {
+    public double[][] logits(int[] tokens) {
         int n = tokens.length;
         int kvLength = kvHeads * headSize;
         double[][][] keys = new double[layers][n][];
