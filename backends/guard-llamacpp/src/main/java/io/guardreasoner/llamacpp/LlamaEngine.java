@@ -542,8 +542,8 @@ final class LlamaEngine implements AutoCloseable {
      * Idle slots other than {@code taker} keep their prompts but drop the tokens they generated, unless the new prompt
      * goes on with them (a resume). Later checks share prompts (the instruction, a turn's request), never generated
      * text, while every cached cell slows every decode step: llama.cpp attends over the unified cache up to its
-     * highest used cell and masks other sequences out, so four slots holding output-rail verdicts made each decode
-     * step ~13% slower at the 3B shape.
+     * highest used cell and masks other sequences out. At the 3B shape, kept verdicts made the third output-rail check
+     * in a row 13% slower than the first (docs/PERFORMANCE.md).
      */
     private void dropGeneratedTextOfIdleSlots(Slot taker, int[] prompt) {
         for (Slot s : slots) {
