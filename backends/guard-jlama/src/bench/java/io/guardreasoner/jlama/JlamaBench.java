@@ -38,7 +38,7 @@ public final class JlamaBench {
     /**
      * Loads the model in {@code modelDir} for benchmarking, keeping the KV state of up to {@code kvCacheEntries}
      * recent sequences (the library's default is {@value JlamaBackend#DEFAULT_KV_CACHE_ENTRIES}), to measure reuse
-     * across a turn's rails, resume and prefill with {@link #prefilledPositions}.
+     * across a turn's rails, resume and prefill with {@link BenchBackend#promptPositionsComputed()}.
      */
     public static BenchBackend open(Path modelDir, Path cacheDir, int threads, boolean naive, int kvCacheEntries) {
         JlamaBackend.Builder builder = JlamaBackend.builder().modelDir(modelDir).cacheDir(cacheDir).ignoreEndOfText(true)
@@ -90,17 +90,6 @@ public final class JlamaBench {
     public static TokenCounter llama3Tokens(Path tokenizerJson) {
         Llama3Tokenizer tokenizer = Llama3Tokenizer.load(tokenizerJson);
         return (text, withBeginOfText) -> tokenizer.encode(text, withBeginOfText).length;
-    }
-
-    /**
-     * Positions a Jlama backend from {@link #open} has run through the model in prompt passes so far; the difference
-     * over a check is the prompt work KV reuse and prefill did not save.
-     */
-    public static long prefilledPositions(GuardBackend backend) {
-        if (!(backend instanceof JlamaBackend jlama)) {
-            throw new IllegalArgumentException("not a JlamaBackend: " + backend.getClass().getName());
-        }
-        return jlama.prefilledPositions();
     }
 
     /** Which Jlama kernels run: the native SIMD library (jlama-native) or the Java Vector API. */

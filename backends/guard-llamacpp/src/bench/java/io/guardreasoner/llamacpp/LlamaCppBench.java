@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.OptionalLong;
 
 /**
@@ -72,38 +71,6 @@ public final class LlamaCppBench {
                 backend.close();
             }
         };
-    }
-
-    /**
-     * Timings of one generation on a backend from {@link #open}: queue, prompt and generation time, and how many prompt
-     * tokens came from the prompt cache.
-     */
-    public record Timing(int promptTokens, int reusedPromptTokens, int generatedTokens, Duration queueTime,
-                         Duration promptTime, Duration generationTime) {
-    }
-
-    /** Generates on a backend from {@link #open} and reports the timings {@link GuardBackend#generate} does not. */
-    public static Timing timed(GuardBackend backend, String prompt, io.guardreasoner.core.GenerationOptions options) {
-        LlamaCppBackend.Completion c = llamaCpp(backend).complete(prompt, options);
-        return new Timing(c.generation().promptTokens().orElse(0), c.reusedPromptTokens(), c.tokenIds().length,
-                c.queueTime(), c.promptTime(), c.generationTime());
-    }
-
-    /** Prompt tokens computed (not taken from the prompt cache) by checks on a backend from {@link #open} so far. */
-    public static long evaluatedPromptTokens(GuardBackend backend) {
-        return llamaCpp(backend).stats().evaluatedPromptTokens();
-    }
-
-    /** The llama.cpp build and the CPU features it runs with. */
-    public static String systemInfo(GuardBackend backend) {
-        return llamaCpp(backend).systemInfo();
-    }
-
-    private static LlamaCppBackend llamaCpp(GuardBackend backend) {
-        if (!(backend instanceof LlamaCppBackend l)) {
-            throw new IllegalArgumentException("not a LlamaCppBackend: " + backend.getClass().getName());
-        }
-        return l;
     }
 
     /**

@@ -236,9 +236,7 @@ public final class LlamaCppBackend implements GuardBackend {
         }
         Generation generation = new Generation(outcome.text(), OptionalInt.of(outcome.promptTokens()),
                 OptionalInt.of(outcome.tokens().length), reason, outcome.cut(), outcome.choices());
-        return new Completion(generation, outcome.tokens(), outcome.reusedPromptTokens(),
-                Duration.ofNanos(outcome.queuedNanos()), Duration.ofNanos(outcome.prefillNanos()),
-                Duration.ofNanos(outcome.decodeNanos()));
+        return new Completion(generation, outcome.tokens(), outcome.reusedPromptTokens());
     }
 
     private void stop(LlamaEngine.Job job) {
@@ -376,12 +374,8 @@ public final class LlamaCppBackend implements GuardBackend {
      *
      * @param tokenIds           the generated token ids (end-of-text excluded)
      * @param reusedPromptTokens prompt tokens whose KV state came from the cache instead of being computed
-     * @param queueTime          time waiting for a free slot
-     * @param promptTime         time reading the uncached part of the prompt, until the first token
-     * @param generationTime     time from the first token to the end
      */
-    record Completion(Generation generation, int[] tokenIds, int reusedPromptTokens, Duration queueTime,
-                      Duration promptTime, Duration generationTime) {
+    record Completion(Generation generation, int[] tokenIds, int reusedPromptTokens) {
     }
 
     /** Totals since the backend was built, warm-up excluded from the checks. */

@@ -86,7 +86,7 @@ final class LlamaEngine implements AutoCloseable {
      * @param held   bytes of a character the last tokens left incomplete (not in {@code text})
      */
     record Outcome(int[] tokens, String text, String cut, Finish finish, int promptTokens, int reusedPromptTokens,
-                   List<GeneratedToken> choices, byte[] held, long queuedNanos, long prefillNanos, long decodeNanos) {
+                   List<GeneratedToken> choices, byte[] held) {
     }
 
     /** Totals since the engine started. */
@@ -98,7 +98,6 @@ final class LlamaEngine implements AutoCloseable {
     static final class Job {
         final Request request;
         final CompletableFuture<Outcome> result = new CompletableFuture<>();
-        final long submittedAt = System.nanoTime();
         volatile boolean cancelled;
         volatile boolean started;
         volatile int promptDone;
@@ -374,8 +373,6 @@ final class LlamaEngine implements AutoCloseable {
         Utf8Pieces pieces;
         final StringBuilder written = new StringBuilder();
         List<GeneratedToken> choices;
-        long startedAt;
-        long firstTokenAt;
         int reused;
 
         Slot(int seq) {
@@ -524,8 +521,6 @@ final class LlamaEngine implements AutoCloseable {
         slot.pieces = new Utf8Pieces(r.held());
         slot.written.setLength(0);
         slot.choices = r.topLogprobs() > 0 ? new ArrayList<>() : null;
-        slot.startedAt = System.nanoTime();
-        slot.firstTokenAt = 0;
         slot.lastUsed = ++clock;
         job.started = true;
         job.promptDone = reuse;
@@ -679,7 +674,6 @@ final class LlamaEngine implements AutoCloseable {
         int token = argmax(logits);
         Job job = s.job;
         Request r = job.request;
-        if (s.firstTokenAt == 0) s.firstTokenAt = System.nanoTime();
         if (!r.ignoreEndOfText() && isEndOfGeneration(token)) {
             finish(s, Finish.END_OF_TEXT, s.written.toString(), "");
             return;
@@ -705,11 +699,8 @@ final class LlamaEngine implements AutoCloseable {
 
     private void finish(Slot s, Finish finish, String text, String cut) {
         Job job = s.job;
-        long now = System.nanoTime();
-        long first = s.firstTokenAt == 0 ? now : s.firstTokenAt;
         Outcome outcome = new Outcome(s.generated.toArray(), text, cut, finish, job.request.prompt().length, s.reused,
-                s.choices == null ? List.of() : List.copyOf(s.choices), s.pieces.held(), s.startedAt - job.submittedAt,
-                first - s.startedAt, now - first);
+                s.choices == null ? List.of() : List.copyOf(s.choices), s.pieces.held());
         release(s);
         job.result.complete(outcome);
     }
